@@ -1,0 +1,126 @@
+"""Start and stop the bot: database first, then polling; tests use the same steps."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.update_processor import PerChatUpdateProcessor
+from handlers.context import DEPS_KEY, Deps
+from handlers.menu import publish_default_menus, refresh_personal_menu
+from models.db import SessionFactory, create_engine, create_session_factory
+from models.migrate import upgrade_to_head
+from services import identity, org
+from services.clock import Clock, SystemClock
+from services.settings import Settings
+from services.updates import prune_processed_updates
+
+log = logging.getLogger(__name__)
+
+# Telegram may hand out update ids again after a week without updates.
+PROCESSED_UPDATE_RETENTION = timedelta(days=7)
+
+
+# Where the background task that publishes command menus is kept (tests await it).
+MENUS_TASK_KEY = "menus_task"
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why."""
+
+
+async def prepare_database(
+    settings: Settings, clock: Clock | None = None
+) -> tuple[AsyncEngine, SessionFactory]:
+    """Migrate to the newest schema and apply the configuration's places and admins."""
+    clock = clock or SystemClock()
+    await upgrade_to_head(settings.database.url)
+    engine = create_engine(settings.database.url, echo=settings.database.echo)
+    session_factory = create_session_factory(engine)
+    async with session_factory.begin() as session:
+        await org.sync_from_settings(session, settings.communities)
+        await identity.sync_admins(
+            session,
+            channel=identity.TELEGRAM,
+            admin_ids=frozenset(str(i) for i in settings.bot.admins),
+        )
+        await prune_processed_updates(session, older_than=clock.now() - PROCESSED_UPDATE_RETENTION)
+    return engine, session_factory
+
+
+def require_token(settings: Settings) -> None:
+    if not settings.telegram.token:
+        raise StartupError(
+            "No bot token: set the BOT_TOKEN environment variable (or telegram.token in "
+            "config.toml) to the token @BotFather gave you."
+        )
+
+
+async def start_bot(
+    settings: Settings,
+    session_factory: SessionFactory,
+    *,
+    clock: Clock | None = None,
+    update_processor: PerChatUpdateProcessor | None = None,
+) -> Application:
+    require_token(settings)
+    application = build_application(
+        settings, session_factory=session_factory, clock=clock, update_processor=update_processor
+    )
+    await application.initialize()
+    await application.start()
+    await application.updater.start_polling(
+        poll_interval=settings.telegram.poll_interval, allowed_updates=Update.ALL_TYPES
+    )
+    application.bot_data[MENUS_TASK_KEY] = application.create_task(
+        publish_menus(application), name="publish command menus"
+    )
+    log.info("bot @%s is running", application.bot.username)
+    return application
+
+
+async def publish_menus(application: Application) -> None:
+    """Command menus for everyone, then each person with a role (best effort)."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    try:
+        await publish_default_menus(
+            application.bot, deps.catalogs, deps.settings.bot.default_language
+        )
+        async with deps.session_factory() as session:
+            people = await identity.people_with_roles(session, channel=identity.TELEGRAM)
+        context = application.context_types.context(application)
+        for person_id in people:
+            await refresh_personal_menu(context, person_id)
+    except Exception:  # menus are a convenience; never take the bot down for them
+        log.exception("publishing command menus failed")
+
+
+async def stop_bot(application: Application) -> None:
+    if application.updater and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+async def serve(settings: Settings) -> None:
+    require_token(settings)
+    engine, session_factory = await prepare_database(settings)
+    try:
+        application = await start_bot(settings, session_factory)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("stopping")
+        await stop_bot(application)
+    finally:
+        await engine.dispose()

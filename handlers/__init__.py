@@ -1,0 +1,56 @@
+"""Chat handlers, registered explicitly and in order (tests call the same function)."""
+
+from __future__ import annotations
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import fallback, flows, help, profile, registration, start, teams
+from handlers.errors import on_error
+
+# New messages in private chats; edits of old messages are not new answers.
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+
+
+def register_handlers(application: Application) -> None:
+    commands = {
+        "start": start.on_start,
+        "help": help.on_help,
+        "cancel": flows.on_cancel,
+        "me": profile.on_me,
+        "lang": profile.on_lang,
+        "newteam": teams.on_newteam,
+        "team": teams.on_team,
+        "promote": teams.on_promote,
+        "invite": teams.on_invite,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    application.add_handler(CommandHandler(["start", "help"], fallback.on_group_command, GROUPS))
+
+    buttons = {
+        r"^start:": start.on_start_button,
+        r"^reg:": registration.on_button,
+        r"^me:": profile.on_me_button,
+        r"^lang:": profile.on_lang_button,
+        r"^nt:": teams.on_newteam_button,
+        r"^team:": teams.on_team_button,
+        r"^pro:": teams.on_promote_button,
+        r"^inv:": teams.on_invite_button,
+    }
+    for pattern, callback in buttons.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    application.add_handler(CallbackQueryHandler(fallback.on_stale_button))
+
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.on_unknown_command))
+    application.add_handler(MessageHandler(PRIVATE & filters.CONTACT, flows.on_contact))
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT, flows.on_text))
+    application.add_handler(MessageHandler(PRIVATE, flows.on_unsupported))
+
+    application.add_error_handler(on_error)

@@ -1,0 +1,1 @@
+"""Scheduled jobs (reminders, elder-care prompts, digests) will live here."""

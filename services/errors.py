@@ -1,0 +1,101 @@
+"""Domain errors. Each carries a translatable message shown to the user.
+
+A service raises one of these instead of returning a half-done result; the
+caller's transaction rolls back, so bad input changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.i18n import N_
+
+
+class DomainError(Exception):
+    message = N_("Sorry, that did not work. Please try again.")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(f"{type(self).__name__}({params})" if params else type(self).__name__)
+        self.params = params
+
+
+class AlreadyProcessed(Exception):
+    """The inbound update was handled before (redelivery); nothing is to be done."""
+
+
+class PermissionDenied(DomainError):
+    message = N_("Sorry, you are not allowed to do that.")
+
+
+class StaleAction(DomainError):
+    message = N_("This button is out of date. Please use the latest message.")
+
+
+class NotRegistered(DomainError):
+    message = N_("Please register as a volunteer first: send /start.")
+
+
+class AlreadyRegistered(DomainError):
+    message = N_("You are already registered. Send /me to see or edit your profile.")
+
+
+class InvalidName(DomainError):
+    message = N_(
+        "Please send your real name: 2–20 Chinese characters or Latin letters "
+        "(for example 张伟 or Zhang Wei)."
+    )
+
+
+class InvalidPhone(DomainError):
+    message = N_(
+        "Please send an 11-digit mobile number that starts with 1 (for example "
+        "13812345678), or tap “Share my phone number”."
+    )
+
+
+class ForeignContact(DomainError):
+    message = N_(
+        "Please share your own phone number with the button below, not someone else's contact."
+    )
+
+
+class UnknownChoice(DomainError):
+    message = N_("That option is no longer available. Please choose again.")
+
+
+class NothingChosen(DomainError):
+    message = N_("Please choose at least one option, then tap “Done”.")
+
+
+class InvalidTeamName(DomainError):
+    message = N_("A team name has 2–30 characters. Please send another name.")
+
+
+class TeamNameTaken(DomainError):
+    message = N_("This community already has a team called “{name}”. Please choose another name.")
+
+
+class InvalidInvite(DomainError):
+    message = N_("This invite link is no longer valid. Please ask your team leader for a new one.")
+
+
+class TeamNotFound(DomainError):
+    message = N_("That team no longer exists.")
+
+
+class NotTeamMember(DomainError):
+    message = N_("That person is not (or no longer) a member of this team.")
+
+
+class NotInAnyTeam(DomainError):
+    message = N_(
+        "You are not in a team yet. Open the invite link your team leader sent you to join."
+    )
+
+
+class CannotRemoveSelf(DomainError):
+    message = N_("You cannot remove yourself from the team. Ask an administrator.")
+
+
+class UnsupportedLanguage(DomainError):
+    message = N_("That language is not available.")

@@ -1,0 +1,116 @@
+"""Message catalogs (gettext, compiled by Babel) and per-language translators.
+
+Message ids are the English source text; `locale/<lang>/LC_MESSAGES/messages.po`
+holds the translations. English needs no translations: a missing entry falls
+back to the id, which is English. Chinese catalogs are checked for completeness
+by the test suite.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from babel.dates import format_date as babel_format_date
+
+DOMAIN = "messages"
+DEFAULT_LANGUAGE = "zh_Hans"
+SUPPORTED_LANGUAGES = ("zh_Hans", "zh_Hant", "en")
+# Each language names itself, so a user can find theirs whatever is shown now.
+LANGUAGE_NATIVE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+log = logging.getLogger(__name__)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+def language_from_client(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """Map a client's IETF language tag (Telegram's `language_code`) to ours."""
+    if not code:
+        return default
+    tag = code.lower().replace("_", "-")
+    if tag.startswith("en"):
+        return "en"
+    if tag.startswith("zh"):
+        traditional = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
+        return "zh_Hant" if tag.startswith(traditional) else "zh_Hans"
+    return default
+
+
+def pick_label(
+    language: str, name: str, name_en: str | None = None, name_zh_hant: str | None = None
+) -> str:
+    """Choose a configured name's form for a language (Chinese name as fallback)."""
+    if language == "en" and name_en:
+        return name_en
+    if language == "zh_Hant" and name_zh_hant:
+        return name_zh_hant
+    return name
+
+
+@dataclass(frozen=True)
+class Translator:
+    language: str
+    _translations: gettext.NullTranslations
+
+    def __call__(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def plural(self, singular: str, plural: str, count: int) -> str:
+        return self._translations.ngettext(singular, plural, count)
+
+
+class Catalogs:
+    """All languages' translations, loaded once at start."""
+
+    def __init__(self, locale_dir: Path = LOCALE_DIR, default: str = DEFAULT_LANGUAGE) -> None:
+        self.default = default
+        self._translators = {
+            language: Translator(language, _load(locale_dir, language))
+            for language in SUPPORTED_LANGUAGES
+        }
+
+    def translator(self, language: str | None) -> Translator:
+        return self._translators.get(language or self.default) or self._translators[self.default]
+
+
+def _load(locale_dir: Path, language: str) -> gettext.NullTranslations:
+    po = locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    if po.exists():
+        # The install step compiles catalogs; compiling here keeps a freshly
+        # edited .po from being shadowed by a stale .mo during development.
+        log.info("compiling %s in memory (no up-to-date .mo)", po)
+        return _compile_in_memory(po)
+    return gettext.NullTranslations()
+
+
+def _compile_in_memory(po: Path) -> gettext.GNUTranslations:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def format_date(value: date, language: str) -> str:
+    """A date as people of that language write it (2026年11月27日 / Nov 27, 2026)."""
+    return babel_format_date(value, format="medium", locale=_BABEL_LOCALES[language])
+
+
+_BABEL_LOCALES = {"zh_Hans": "zh_Hans_CN", "zh_Hant": "zh_Hant_TW", "en": "en"}

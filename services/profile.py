@@ -1,0 +1,44 @@
+"""A person's profile as /me shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Community, Grid, MemberRole, Person, Team, TeamMember, Volunteer
+from services.roles import Role, roles_of
+
+
+@dataclass(frozen=True)
+class Membership:
+    team: Team
+    role: MemberRole
+
+
+@dataclass(frozen=True)
+class Profile:
+    person: Person
+    roles: frozenset[Role]
+    volunteer: Volunteer | None = None
+    grid: Grid | None = None
+    community: Community | None = None
+    memberships: tuple[Membership, ...] = ()
+
+
+async def profile_of(session: AsyncSession, person: Person) -> Profile:
+    roles = await roles_of(session, person)
+    volunteer = await session.get(Volunteer, person.id)
+    if volunteer is None:
+        return Profile(person=person, roles=roles)
+    grid = await session.get_one(Grid, volunteer.grid_id)
+    community = await session.get_one(Community, grid.community_id)
+    rows = await session.exec(
+        select(Team, TeamMember.role)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.person_id == person.id, TeamMember.left_at.is_(None))
+        .order_by(col(Team.name))
+    )
+    memberships = tuple(Membership(team, MemberRole(role)) for team, role in rows.all())
+    return Profile(person, roles, volunteer, grid, community, memberships)
