@@ -30,6 +30,9 @@ def build_application(
         .base_file_url(telegram.base_file_url)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
+        # Scheduling is ours (scheduler/), driven by the database; PTB's own
+        # JobQueue would only start an idle second APScheduler.
+        .job_queue(None)
     )
     if telegram.rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))

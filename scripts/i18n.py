@@ -2,6 +2,7 @@
 
     python scripts/i18n.py extract   # code -> locale/messages.pot -> each messages.po
     python scripts/i18n.py hant      # fill zh_Hant entries from zh_Hans with OpenCC
+    python scripts/i18n.py hant --all  # ... refilling every entry, not only missing ones
     python scripts/i18n.py compile   # messages.po -> messages.mo (the install step runs this)
     python scripts/i18n.py check     # list untranslated Chinese entries; exit 1 if any
 
@@ -64,11 +65,12 @@ def extract() -> None:
             _pybabel("init", "-i", str(POT), "-d", str(LOCALE), "-l", language, "--no-wrap")
 
 
-def hant() -> None:
+def hant(refill_all: bool = False) -> None:
     """Traditional from Simplified where zh_Hant has nothing (or only a fuzzy guess)."""
     import opencc
 
-    converter = opencc.OpenCC("s2t")
+    # Taiwan's standard characters (為, 裡), which Hong Kong readers share too.
+    converter = opencc.OpenCC("s2tw")
     with _po("zh_Hans").open("rb") as handle:
         simplified = read_po(handle)
     with _po("zh_Hant").open("rb") as handle:
@@ -80,7 +82,7 @@ def hant() -> None:
         source = simplified.get(message.id)
         if source is None or not source.string or source.fuzzy:
             continue
-        if _translated(message) and not message.fuzzy:
+        if _translated(message) and not message.fuzzy and not refill_all:
             continue
         if isinstance(source.string, tuple):
             message.string = tuple(converter.convert(s) for s in source.string)
@@ -130,4 +132,6 @@ if __name__ == "__main__":
     actions = {"extract": extract, "hant": hant, "compile": compile_all, "check": check}
     if command not in actions:
         sys.exit(__doc__)
+    if command == "hant":
+        sys.exit(hant(refill_all="--all" in sys.argv[2:]) or 0)
     sys.exit(actions[command]() or 0)

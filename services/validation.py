@@ -60,7 +60,7 @@ def normalize_shared_phone(phone_number: str) -> str:
 
 
 def normalize_team_name(text: str) -> str:
-    name = _clean(text)
+    name = _SPACE_BETWEEN_IDEOGRAPHS.sub("", _clean(text))
     if not TEAM_NAME_MIN <= len(name) <= TEAM_NAME_MAX or not any(ch.isalnum() for ch in name):
         raise InvalidTeamName()
     if any(unicodedata.category(ch).startswith("C") for ch in name):

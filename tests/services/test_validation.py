@@ -8,6 +8,7 @@ from services.validation import (
     normalize_mobile,
     normalize_real_name,
     normalize_shared_phone,
+    normalize_team_name,
 )
 
 
@@ -70,3 +71,15 @@ def test_shared_contacts():
 
 def test_masking():
     assert mask_phone("13812345678") == "138****5678"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("幸福 助老服务队", "幸福助老服务队"),
+        (" Team  A ", "Team A"),
+        ("东风 Team 1队", "东风 Team 1队"),
+    ],
+)
+def test_team_names(typed, stored):
+    assert normalize_team_name(typed) == stored
