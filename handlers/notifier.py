@@ -1,18 +1,30 @@
-"""Delivering notices to people on Telegram, in their own language."""
+"""Delivering notices on Telegram, in each recipient's language."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram.error import Forbidden, TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from models.db import SessionFactory
 from services import identity
-from services.i18n import Catalogs
-from services.notifier import Notice
+from services.i18n import Catalogs, Translator, render
+from services.notifier import Delivery, Notice
 
 log = logging.getLogger(__name__)
+
+
+def notice_markup(notice: Notice, tr: Translator) -> InlineKeyboardMarkup | None:
+    if not notice.actions:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(render(tr, a.label, a.params), callback_data=a.data) for a in row]
+            for row in notice.actions
+        ]
+    )
 
 
 class TelegramNotifier:
@@ -21,24 +33,50 @@ class TelegramNotifier:
         self._session_factory = session_factory
         self._catalogs = catalogs
 
-    async def notify(self, person_id: int, notice: Notice) -> bool:
+    async def notify(self, person_id: int, notice: Notice) -> Delivery | None:
         async with self._session_factory() as session:
             account = await identity.identity_of(session, person_id, identity.TELEGRAM)
-            person_language = await identity.language_of_person(session, person_id)
+            language = await identity.language_of_person(session, person_id)
         if account is None or not account.reachable:
-            return False
-        tr = self._catalogs.translator(person_language)
-        text = tr(notice.message).format(**notice.params)
+            return None
         try:
-            await self._bot.send_message(chat_id=account.chat_id, text=text)
+            return await self._send(account.chat_id, notice, language)
         except Forbidden:
-            await self._mark_unreachable(person_id)
-            return False
+            async with self._session_factory.begin() as session:
+                await identity.mark_unreachable(session, person_id, identity.TELEGRAM)
         except TelegramError as exc:
             log.warning("notice to person %s failed: %s", person_id, exc)
+        return None
+
+    async def post(self, chat_id: str, notice: Notice, *, language: str) -> Delivery | None:
+        try:
+            return await self._send(chat_id, notice, language)
+        except TelegramError as exc:
+            log.warning("post to chat %s failed: %s", chat_id, exc)
+            return None
+
+    async def edit(self, delivery: Delivery, notice: Notice, *, language: str) -> bool:
+        tr = self._catalogs.translator(language)
+        try:
+            await self._bot.edit_message_text(
+                chat_id=delivery.chat_id,
+                message_id=int(delivery.message_id),
+                text=notice.text(tr),
+                reply_markup=notice_markup(notice, tr),
+            )
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+            log.info("could not edit message %s: %s", delivery, exc)
+            return False
+        except TelegramError as exc:
+            log.info("could not edit message %s: %s", delivery, exc)
             return False
         return True
 
-    async def _mark_unreachable(self, person_id: int) -> None:
-        async with self._session_factory.begin() as session:
-            await identity.mark_unreachable(session, person_id, identity.TELEGRAM)
+    async def _send(self, chat_id: str, notice: Notice, language: str | None) -> Delivery:
+        tr = self._catalogs.translator(language)
+        message = await self._bot.send_message(
+            chat_id=chat_id, text=notice.text(tr), reply_markup=notice_markup(notice, tr)
+        )
+        return Delivery(identity.TELEGRAM, str(message.chat_id), str(message.message_id))

@@ -23,6 +23,8 @@ class Team(SQLModel, table=True):
     invite_rotated_at: datetime | None = None
     created_by: int = Field(foreign_key="person.id")
     created_at: datetime
+    # The team's group chat, once a leader linked it: announcements go there too.
+    group_chat_id: str | None = Field(default=None, max_length=64)
 
 
 class TeamMember(SQLModel, table=True):

@@ -99,3 +99,87 @@ class CannotRemoveSelf(DomainError):
 
 class UnsupportedLanguage(DomainError):
     message = N_("That language is not available.")
+
+
+class InvalidPostName(DomainError):
+    message = N_("A post name has 2–40 characters. Please send another name.")
+
+
+class InvalidAddress(DomainError):
+    message = N_("An address has 2–120 characters. Please send it again.")
+
+
+class InvalidLocation(DomainError):
+    message = N_("Please share the post's location: 📎 → Location.")
+
+
+class PostNotFound(DomainError):
+    message = N_("That post does not exist (any more).")
+
+
+class InvalidNumber(DomainError):
+    message = N_("Please send a whole number from {low} to {high}.")
+
+
+class PostRequired(DomainError):
+    message = N_("This kind of duty needs a post. Please create one with /posts first.")
+
+
+class ShiftNotFound(DomainError):
+    message = N_("That shift no longer exists.")
+
+
+class ShiftNotOpen(DomainError):
+    message = N_("That shift has been cancelled or is already over.")
+
+
+class StartsInPast(DomainError):
+    message = N_("That time has already passed. Please choose a later date or time.")
+
+
+class ShiftClash(DomainError):
+    message = N_("You are already on another shift at that time: {shift}.")
+
+
+class NotEligible(DomainError):
+    message = N_(
+        "This shift is for the members of its team. Ask the team leader for the invite link."
+    )
+
+
+class ShiftStarted(DomainError):
+    message = N_("That shift has already started, so sign-ups and cancellations are closed.")
+
+
+class NotSignedUp(DomainError):
+    message = N_("You are not signed up for that shift.")
+
+
+class NoCurrentShift(DomainError):
+    message = N_(
+        "You have no shift to check in to right now. Check-in opens {minutes} minutes "
+        "before the start; see /myshifts."
+    )
+
+
+class TooFar(DomainError):
+    message = N_(
+        "You are {distance} m from the post “{post}” ({address}); check-in works within "
+        "{radius} m. Please go to the post and share your location again."
+    )
+
+
+class AlreadyCheckedIn(DomainError):
+    message = N_("You checked in at {time}. To check out, scan or share your location again later.")
+
+
+class AlreadyCheckedOut(DomainError):
+    message = N_("You have already checked out of this shift at {time}. Thank you!")
+
+
+class ShiftNotStarted(DomainError):
+    message = N_("That shift has not started yet.")
+
+
+class InvalidReason(DomainError):
+    message = N_("Please give a short reason (up to 200 characters).")

@@ -11,11 +11,15 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
 
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "zh_Hans"
@@ -111,6 +115,36 @@ def _compile_in_memory(po: Path) -> gettext.GNUTranslations:
 def format_date(value: date, language: str) -> str:
     """A date as people of that language write it (2026年11月27日 / Nov 27, 2026)."""
     return babel_format_date(value, format="medium", locale=_BABEL_LOCALES[language])
+
+
+def format_day(value: date, language: str) -> str:
+    """A near date with its weekday (11月27日周五 / Fri, Nov 27)."""
+    return format_skeleton("MMMEd", value, locale=_BABEL_LOCALES[language])
+
+
+def format_span(start: datetime, end: datetime, zone: ZoneInfo, language: str) -> str:
+    """A shift's time in the local zone: 11月27日周五 08:30–10:30."""
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    span = f"{local_start:%H:%M}–{local_end:%H:%M}"
+    if local_end.date() != local_start.date():
+        span = f"{local_start:%H:%M}–{format_day(local_end.date(), language)} {local_end:%H:%M}"
+    return f"{format_day(local_start.date(), language)} {span}"
+
+
+@runtime_checkable
+class Localizable(Protocol):
+    """A value shown differently per language (a date, a shift's label…)."""
+
+    def localize(self, tr: Translator) -> str: ...
+
+
+def render(tr: Translator, message: str, params: Mapping[str, Any] | None = None) -> str:
+    """Translate a message id and fill its placeholders, localizing values that can be."""
+    values = {
+        key: value.localize(tr) if isinstance(value, Localizable) else value
+        for key, value in (params or {}).items()
+    }
+    return tr(message).format(**values)
 
 
 _BABEL_LOCALES = {"zh_Hans": "zh_Hans_CN", "zh_Hant": "zh_Hant_TW", "en": "en"}

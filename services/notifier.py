@@ -1,23 +1,56 @@
 """How services and the scheduler reach people, whatever the channel.
 
-A notice is a message id plus parameters; each channel's notifier renders it
-in the recipient's language and delivers it.
+A notice is a message id plus parameters (and optional buttons); each channel's
+notifier renders it in the recipient's language and delivers it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
+
+from services.i18n import Translator, render
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button: its label (a message id) and what pressing it means."""
+
+    label: str
+    data: str
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Notice:
     message: str  # a catalog message id (marked with N_)
-    params: Mapping[str, str | int] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    # Rows of buttons.
+    actions: tuple[tuple[Action, ...], ...] = ()
+
+    def text(self, tr: Translator) -> str:
+        return render(tr, self.message, self.params)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a notice landed, so it can be edited later."""
+
+    channel: str
+    chat_id: str
+    message_id: str
 
 
 class Notifier(Protocol):
-    async def notify(self, person_id: int, notice: Notice) -> bool:
-        """Deliver to the person; False when they cannot be reached."""
+    async def notify(self, person_id: int, notice: Notice) -> Delivery | None:
+        """Deliver to the person privately; None when they cannot be reached."""
+        ...
+
+    async def post(self, chat_id: str, notice: Notice, *, language: str) -> Delivery | None:
+        """Post to a group chat of this notifier's channel."""
+        ...
+
+    async def edit(self, delivery: Delivery, notice: Notice, *, language: str) -> bool:
+        """Replace a delivered notice's text and buttons."""
         ...

@@ -43,6 +43,11 @@ async def roles_of(session: AsyncSession, person: Person) -> frozenset[Role]:
     return frozenset(roles)
 
 
+async def require_any_role(session: AsyncSession, person: Person, *roles: Role) -> None:
+    if not await roles_of(session, person) & set(roles):
+        raise PermissionDenied()
+
+
 def require_admin(person: Person) -> None:
     if not person.is_admin:
         raise PermissionDenied()

@@ -113,6 +113,80 @@ class RegistrationSettings(_Strict):
         return next((s for s in self.skills if s.code == code), None)
 
 
+class ShiftKindSettings(LocalizedName):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
+    default_minutes: int = Field(default=120, ge=15, le=24 * 60)
+    # Duties at a place (cleanup, traffic posts) need a post to check in at.
+    needs_post: bool = False
+
+
+def _default_kinds() -> list[ShiftKindSettings]:
+    return [
+        ShiftKindSettings(
+            code="cleanup",
+            name="清洁家园",
+            name_en="Neighbourhood cleanup",
+            name_zh_hant="清潔家園",
+            default_minutes=120,
+            needs_post=True,
+        ),
+        ShiftKindSettings(
+            code="traffic",
+            name="文明交通劝导",
+            name_en="Traffic persuasion",
+            name_zh_hant="文明交通勸導",
+            default_minutes=120,
+            needs_post=True,
+        ),
+        ShiftKindSettings(
+            code="civic",
+            name="文明劝导",
+            name_en="Civic persuasion",
+            name_zh_hant="文明勸導",
+            default_minutes=120,
+            needs_post=True,
+        ),
+        ShiftKindSettings(
+            code="elder_visit",
+            name="助老探访",
+            name_en="Elder visit",
+            name_zh_hant="助老探訪",
+            default_minutes=60,
+        ),
+        ShiftKindSettings(
+            code="other",
+            name="其他服务",
+            name_en="Other service",
+            name_zh_hant="其他服務",
+            default_minutes=120,
+        ),
+    ]
+
+
+class ShiftSettings(_Strict):
+    # Recurring shifts exist this many weeks ahead (topped up daily).
+    weeks_ahead: int = Field(default=4, ge=1, le=26)
+    # A generated shift is announced this many days before it starts.
+    announce_days_ahead: int = Field(default=7, ge=0, le=60)
+    # Cancelling later than this before the start tells the leader.
+    cancel_cutoff_hours: int = Field(default=12, ge=0, le=14 * 24)
+    # Check-in opens this long before the start and closes at the end.
+    checkin_opens_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    # Check-out stays possible this long after the end; then the shift closes
+    # and anyone still checked in waits for the leader's review.
+    checkout_grace_minutes: int = Field(default=30, ge=0, le=12 * 60)
+    default_radius_m: int = Field(default=150, ge=20, le=5000)
+    kinds: list[ShiftKindSettings] = Field(default_factory=_default_kinds, min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> ShiftSettings:
+        _require_unique([k.code for k in self.kinds], "shift kind code")
+        return self
+
+    def kind(self, code: str) -> ShiftKindSettings | None:
+        return next((k for k in self.kinds if k.code == code), None)
+
+
 class Settings(_Strict):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -121,6 +195,7 @@ class Settings(_Strict):
         default_factory=lambda: OrganisationSettings(name="志愿服务队")
     )
     registration: RegistrationSettings = Field(default_factory=RegistrationSettings)
+    shifts: ShiftSettings = Field(default_factory=ShiftSettings)
     communities: list[CommunitySettings] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -239,5 +239,16 @@ async def rotate_invite(
     return team
 
 
+async def leader_ids(session: AsyncSession, team_id: int) -> list[int]:
+    result = await session.exec(
+        select(TeamMember.person_id).where(
+            TeamMember.team_id == team_id,
+            TeamMember.role == MemberRole.LEADER,
+            TeamMember.left_at.is_(None),
+        )
+    )
+    return list(result.all())
+
+
 def invite_payload(team: Team) -> str:
     return INVITE_PAYLOAD_PREFIX + team.invite_code

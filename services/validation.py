@@ -22,6 +22,12 @@ _MOBILE = re.compile(r"1\d{10}")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-()（）]")
 
 
+def clean_text(text: str) -> str:
+    """Free text as stored: NFKC, single spaces, no control characters."""
+    cleaned = _clean(text)
+    return "".join(ch for ch in cleaned if not unicodedata.category(ch).startswith("C"))
+
+
 def _clean(text: str) -> str:
     # NFKC turns full-width letters and digits from Chinese input methods
     # into plain ones; runs of whitespace become one space.

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Community, Grid, Person, Team
-from services import identity, registration, teams
-from services.settings import RegistrationSettings
+from models import Community, Grid, Person, Post, Shift, Team
+from services import identity, posts, registration, shifts, teams
+from services.recurrence import Repeat
+from services.settings import RegistrationSettings, ShiftSettings
 
 NOW = datetime(2026, 11, 27, 1, 30, tzinfo=UTC)  # a Friday morning in Shanghai
 _ids = itertools.count(5_000_001)
@@ -77,3 +79,59 @@ async def register(
 async def team(session: AsyncSession, admin: Person, name: str = "东风清洁队") -> Team:
     place = await community(session)
     return await teams.create_team(session, admin, name=name, community_id=place.id, now=NOW)
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Posts in Shanghai's Huangpu district (WGS-84).
+POST_LAT, POST_LON = 31.2304, 121.4737
+
+
+async def post(session: AsyncSession, actor: Person, name: str = "东风路口") -> Post:
+    place = await grid(session)
+    return await posts.create_post(
+        session,
+        actor,
+        name=name,
+        address="东风路与建设路交叉口",
+        grid_id=place.id,
+        latitude=POST_LAT,
+        longitude=POST_LON,
+        radius_m=150,
+        now=NOW,
+    )
+
+
+async def shift(
+    session: AsyncSession,
+    actor: Person,
+    settings: ShiftSettings,
+    *,
+    team_id: int | None,
+    post_id: int | None = None,
+    kind: str = "cleanup",
+    day: date = date(2026, 11, 27),
+    start: time = time(8, 30),
+    minutes: int = 120,
+    capacity: int = 3,
+    repeat: Repeat = Repeat.ONCE,
+    now: datetime = NOW - timedelta(days=1),
+) -> Shift:
+    created = await shifts.create_shifts(
+        session,
+        actor,
+        shifts.ShiftPlan(
+            team_id=team_id,
+            kind=kind,
+            post_id=post_id,
+            first_date=day,
+            start_time=start,
+            duration_minutes=minutes,
+            capacity=capacity,
+            min_volunteers=0,
+            repeat=repeat,
+        ),
+        settings=settings,
+        zone=SHANGHAI,
+        now=now,
+    )
+    return created.shifts[0]
