@@ -9,9 +9,14 @@ from handlers import register_handlers
 from handlers.context import DEPS_KEY, BotContext, Deps
 from handlers.notifier import TelegramNotifier
 from models.db import SessionFactory
+from scheduler.runner import JobRunner
+from scheduler.shift_jobs import ShiftJobs
 from services.clock import Clock, SystemClock
 from services.i18n import Catalogs
 from services.settings import Settings
+
+# Where the job runner is kept (the runtime starts it; tests drive it by hand).
+JOB_RUNNER_KEY = "job_runner"
 
 
 def build_application(
@@ -21,6 +26,7 @@ def build_application(
     catalogs: Catalogs | None = None,
     clock: Clock | None = None,
     update_processor: PerChatUpdateProcessor | None = None,
+    automatic_jobs: bool = True,
 ) -> Application:
     telegram = settings.telegram
     builder = (
@@ -39,12 +45,19 @@ def build_application(
     application = builder.build()
 
     catalogs = catalogs or Catalogs(default=settings.bot.default_language)
+    clock = clock or SystemClock()
+    notifier = TelegramNotifier(application.bot, session_factory, catalogs)
+    runner = JobRunner(
+        ShiftJobs(settings, session_factory, notifier, clock), automatic=automatic_jobs
+    )
+    application.bot_data[JOB_RUNNER_KEY] = runner
     application.bot_data[DEPS_KEY] = Deps(
         settings=settings,
         session_factory=session_factory,
         catalogs=catalogs,
-        clock=clock or SystemClock(),
-        notifier=TelegramNotifier(application.bot, session_factory, catalogs),
+        clock=clock,
+        notifier=notifier,
+        jobs=runner,
     )
     register_handlers(application)
     return application

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import JOB_RUNNER_KEY, build_application
 from bot.update_processor import PerChatUpdateProcessor
 from handlers.context import DEPS_KEY, Deps
 from handlers.menu import publish_default_menus, refresh_personal_menu
@@ -69,13 +69,19 @@ async def start_bot(
     *,
     clock: Clock | None = None,
     update_processor: PerChatUpdateProcessor | None = None,
+    automatic_jobs: bool = True,
 ) -> Application:
     require_token(settings)
     application = build_application(
-        settings, session_factory=session_factory, clock=clock, update_processor=update_processor
+        settings,
+        session_factory=session_factory,
+        clock=clock,
+        update_processor=update_processor,
+        automatic_jobs=automatic_jobs,
     )
     await application.initialize()
     await application.start()
+    application.bot_data[JOB_RUNNER_KEY].start()
     await application.updater.start_polling(
         poll_interval=settings.telegram.poll_interval, allowed_updates=Update.ALL_TYPES
     )
@@ -103,6 +109,7 @@ async def publish_menus(application: Application) -> None:
 
 
 async def stop_bot(application: Application) -> None:
+    application.bot_data[JOB_RUNNER_KEY].shutdown()
     if application.updater and application.updater.running:
         await application.updater.stop()
     if application.running:

@@ -10,7 +10,20 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import fallback, flows, help, profile, registration, start, teams
+from handlers import (
+    fallback,
+    flows,
+    groups,
+    help,
+    posts,
+    profile,
+    registration,
+    roster,
+    shift_setup,
+    shifts,
+    start,
+    teams,
+)
 from handlers.errors import on_error
 
 # New messages in private chats; edits of old messages are not new answers.
@@ -29,9 +42,16 @@ def register_handlers(application: Application) -> None:
         "team": teams.on_team,
         "promote": teams.on_promote,
         "invite": teams.on_invite,
+        "shifts": shifts.on_shifts,
+        "myshifts": shifts.on_myshifts,
+        "newshift": shift_setup.on_newshift,
+        "roster": roster.on_roster,
+        "posts": posts.on_posts,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    application.add_handler(CommandHandler("link", groups.on_link, GROUPS))
+    application.add_handler(CommandHandler("unlink", groups.on_unlink, GROUPS))
     application.add_handler(CommandHandler(["start", "help"], fallback.on_group_command, GROUPS))
 
     buttons = {
@@ -43,6 +63,13 @@ def register_handlers(application: Application) -> None:
         r"^team:": teams.on_team_button,
         r"^pro:": teams.on_promote_button,
         r"^inv:": teams.on_invite_button,
+        r"^sh:": shifts.on_shift_button,
+        r"^my:": shifts.on_my_button,
+        r"^asg:": shifts.on_assignment_button,
+        r"^ns:": shift_setup.on_button,
+        r"^ro:": roster.on_button,
+        r"^po:": posts.on_button,
+        r"^grp:": groups.on_button,
     }
     for pattern, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
@@ -50,6 +77,7 @@ def register_handlers(application: Application) -> None:
 
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE & filters.CONTACT, flows.on_contact))
+    application.add_handler(MessageHandler(PRIVATE & filters.LOCATION, flows.on_location))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, flows.on_text))
     application.add_handler(MessageHandler(PRIVATE, flows.on_unsupported))
 

@@ -85,6 +85,8 @@ class Response:
     edit: Message | None = None
     popup: str | None = None
     alert: bool = False
+    # A map pin sent after the messages (latitude, longitude).
+    location: tuple[float, float] | None = None
 
     @classmethod
     def say(cls, text: str, markup: Markup | None = None) -> Response:
@@ -103,6 +105,8 @@ async def respond(update: Update, response: Response) -> None:
     for message in response.messages:
         for part in split_text(message.text):
             await chat.send_message(part, reply_markup=message.markup)
+    if response.location is not None:
+        await chat.send_location(latitude=response.location[0], longitude=response.location[1])
 
 
 async def _edit(query, message: Message) -> None:

@@ -15,6 +15,7 @@ from models.db import SessionFactory
 from services.clock import Clock
 from services.i18n import Catalogs
 from services.identity import TELEGRAM
+from services.jobs import JobRequests
 from services.notifier import Notifier
 from services.settings import Settings
 from services.updates import claim_update
@@ -29,6 +30,7 @@ class Deps:
     catalogs: Catalogs
     clock: Clock
     notifier: Notifier
+    jobs: JobRequests
 
     @property
     def admin_ids(self) -> frozenset[str]:

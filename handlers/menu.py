@@ -28,10 +28,16 @@ class Command:
     roles: frozenset[Role] = EVERYONE
 
 
+LEADERS = frozenset({Role.LEADER, Role.ADMIN})
 COMMANDS = (
     Command("start", N_("Start, or continue where you left off")),
+    Command("shifts", N_("Shifts you can sign up for"), frozenset({Role.VOLUNTEER})),
+    Command("myshifts", N_("Your shifts, cancelling, calendar"), frozenset({Role.VOLUNTEER})),
     Command("me", N_("Your profile")),
     Command("team", N_("Your team and its members"), frozenset({Role.VOLUNTEER, Role.ADMIN})),
+    Command("roster", N_("Who is on your shifts, check-ins"), LEADERS),
+    Command("newshift", N_("Set up a shift (one-off or recurring)"), LEADERS),
+    Command("posts", N_("Duty posts and their check-in QR codes"), LEADERS),
     Command("invite", N_("Your team's invite link"), frozenset({Role.LEADER, Role.ADMIN})),
     Command("newteam", N_("Create a team"), frozenset({Role.ADMIN})),
     Command("promote", N_("Appoint or dismiss team leaders"), frozenset({Role.ADMIN})),
@@ -48,6 +54,14 @@ def commands_for(roles: frozenset[Role]) -> list[Command]:
 def help_text(tr: Translator, roles: frozenset[Role]) -> str:
     lines = [tr("Here is what you can do:"), ""]
     lines += [f"/{c.name} — {tr(c.description)}" for c in commands_for(roles)]
+    if roles & LEADERS:
+        lines += [
+            "",
+            tr(
+                "In your team's group chat, send /link there to have shifts announced in "
+                "the group too (add me to the group first)."
+            ),
+        ]
     return "\n".join(lines)
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from telegram import Update
 
+from handlers import checkin as checkin_ui
 from handlers import registration as registration_ui
 from handlers.common import Message, Response, Work, button, keyboard, respond, work
 from handlers.context import BotContext
 from models import Volunteer
-from services import registration, teams
+from services import posts, registration, teams
 from services.errors import InvalidInvite, StaleAction
 
 
@@ -18,6 +19,11 @@ async def on_start(update: Update, context: BotContext) -> None:
         if payload.startswith(teams.INVITE_PAYLOAD_PREFIX):
             code = payload.removeprefix(teams.INVITE_PAYLOAD_PREFIX)
             response = await _open_invite(w, code)
+        elif payload.startswith(posts.CHECKIN_PAYLOAD_PREFIX):
+            # The post's printed QR code opens the bot with this payload.
+            response = await checkin_ui.by_code(
+                w, payload.removeprefix(posts.CHECKIN_PAYLOAD_PREFIX)
+            )
         else:
             response = await greeting(w)
     await respond(update, response)

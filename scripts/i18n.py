@@ -60,6 +60,8 @@ def extract() -> None:
                 language,
                 "--no-wrap",
                 "--ignore-obsolete",
+                # A guess from a similar old message reads as a wrong translation.
+                "--no-fuzzy-matching",
             )
         else:
             _pybabel("init", "-i", str(POT), "-d", str(LOCALE), "-l", language, "--no-wrap")

@@ -183,3 +183,11 @@ class ShiftNotStarted(DomainError):
 
 class InvalidReason(DomainError):
     message = N_("Please give a short reason (up to 200 characters).")
+
+
+class InvalidDate(DomainError):
+    message = N_("Please choose a date with the buttons, or type one like 2026-12-04 or 12-04.")
+
+
+class InvalidTime(DomainError):
+    message = N_("Please choose a time with the buttons, or type one like 07:30.")

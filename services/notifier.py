@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from services.i18n import Translator, render
+from services.i18n import Localizable, Translator, render
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,15 @@ class Action:
 
 @dataclass(frozen=True)
 class Notice:
-    message: str  # a catalog message id (marked with N_)
+    # A catalog message id (marked with N_), or a text that localizes itself.
+    message: str | Localizable
     params: Mapping[str, Any] = field(default_factory=dict)
     # Rows of buttons.
     actions: tuple[tuple[Action, ...], ...] = ()
 
     def text(self, tr: Translator) -> str:
+        if isinstance(self.message, Localizable):
+            return self.message.localize(tr)
         return render(tr, self.message, self.params)
 
 

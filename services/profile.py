@@ -42,3 +42,9 @@ async def profile_of(session: AsyncSession, person: Person) -> Profile:
     )
     memberships = tuple(Membership(team, MemberRole(role)) for team, role in rows.all())
     return Profile(person, roles, volunteer, grid, community, memberships)
+
+
+async def real_name(session: AsyncSession, person_id: int) -> str:
+    """The registered name, for telling others who did something."""
+    volunteer = await session.get(Volunteer, person_id)
+    return volunteer.real_name if volunteer else ""

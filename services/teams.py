@@ -252,3 +252,25 @@ async def leader_ids(session: AsyncSession, team_id: int) -> list[int]:
 
 def invite_payload(team: Team) -> str:
     return INVITE_PAYLOAD_PREFIX + team.invite_code
+
+
+async def link_group(session: AsyncSession, actor: Person, team_id: int, chat_id: str) -> Team:
+    """Make a group chat the team's: its leaders (or admins) do this from the group."""
+    team = await get_team(session, team_id)
+    await require_leader_or_admin(session, actor, team_id)
+    others = await session.exec(select(Team).where(Team.group_chat_id == chat_id))
+    for other in others.all():  # one group serves one team
+        other.group_chat_id = None
+    team.group_chat_id = chat_id
+    await session.flush()
+    return team
+
+
+async def unlink_group(session: AsyncSession, actor: Person, chat_id: str) -> bool:
+    team = (await session.exec(select(Team).where(Team.group_chat_id == chat_id))).first()
+    if team is None:
+        return False
+    await require_leader_or_admin(session, actor, team.id)
+    team.group_chat_id = None
+    await session.flush()
+    return True

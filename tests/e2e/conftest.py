@@ -7,6 +7,7 @@ import itertools
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 
 from services.settings import Settings
 from tests.conftest import Database
-from tests.e2e.harness import BotHarness, Emulator, TelegramUser
+from tests.e2e.harness import BotHarness, Emulator, TelegramUser, TestClock
 
 EMULATOR_DIR = Path(__file__).resolve().parent.parent / "emulator"
 ADMIN_ID = 900_001
@@ -74,9 +75,18 @@ def bot_settings(base_settings: Settings, emulator: Emulator) -> Settings:
     return base_settings.model_copy(update={"telegram": telegram, "bot": bot})
 
 
+# Thursday 26 November 2026, 10:00 in Shanghai.
+THURSDAY_10AM = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
 @pytest.fixture
-async def bot(bot_settings: Settings, db: Database) -> AsyncIterator[BotHarness]:
-    harness = BotHarness(bot_settings, db.session_factory, clock=None)
+def clock() -> TestClock:
+    return TestClock(THURSDAY_10AM)
+
+
+@pytest.fixture
+async def bot(bot_settings: Settings, db: Database, clock: TestClock) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(bot_settings, db.session_factory, clock)
     await harness.start()
     try:
         yield harness

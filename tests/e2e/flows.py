@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -11,6 +12,8 @@ from services import registration
 from services.registration import RegistrationState
 from tests.conftest import Database
 from tests.e2e.harness import TelegramUser
+
+INVITE = re.compile(r"https://t\.me/CivicTestBot\?start=(join_[\w-]+)")
 
 LABELS = {
     "zh": {"volunteer": "我要当志愿者", "done": "完成", "agree": "我同意", "confirm": "确认"},
@@ -85,3 +88,15 @@ async def stored(db: Database, user: TelegramUser) -> Stored:
             await registration.current(session, person),
             list(memberships),
         )
+
+
+async def create_team(admin, name="东风清洁队", community="东风社区") -> str:
+    """Returns the invite payload (join_…) the admin receives."""
+    (ask_community,) = await admin.send("/newteam")
+    assert "属于哪个社区" in ask_community.text
+    (ask_name,) = await admin.press(community)
+    assert "队伍叫什么名字" in ask_name.text
+    (created,) = await admin.send(name)
+    assert created.text.startswith(f"✓ 队伍已创建：{name} · {community}")
+    assert "🔄 更换链接（旧链接失效）" in created.button_texts
+    return INVITE.search(created.text).group(1)

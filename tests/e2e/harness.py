@@ -13,15 +13,17 @@ import base64
 import itertools
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from telegram.ext import Application
 
+from bot.app import JOB_RUNNER_KEY
 from bot.runtime import MENUS_TASK_KEY, start_bot, stop_bot
 from bot.update_processor import PerChatUpdateProcessor
 from models.db import SessionFactory
-from services.clock import Clock
+from scheduler.runner import JobRunner
 from services.settings import Settings
 
 PROCESS_TIMEOUT = 20.0
@@ -63,7 +65,10 @@ class BotMessage:
         return bool(self.markup.get("remove_keyboard"))
 
     def button(self, label: str) -> dict[str, Any]:
-        matches = [b for b in self.buttons if label in b["text"]]
+        """The button labelled exactly so, or else the one label containing it."""
+        matches = [b for b in self.buttons if b["text"] == label] or [
+            b for b in self.buttons if label in b["text"]
+        ]
         if len(matches) != 1:
             raise AssertionError(f"{len(matches)} buttons match {label!r}: {self.button_texts}")
         return matches[0]
@@ -78,10 +83,29 @@ class CallbackAnswer:
     show_alert: bool
 
 
-class BotHarness:
-    """Starts, stops and restarts the real bot; knows when an update was processed."""
+class TestClock:
+    """The bot's "now", moved by the test (the scheduler's jobs read it too)."""
 
-    def __init__(self, settings: Settings, session_factory: SessionFactory, clock: Clock | None):
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def set(self, moment: datetime) -> None:
+        self.current = moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+class BotHarness:
+    """Starts, stops and restarts the real bot; knows when an update was processed.
+
+    Scheduled jobs do not run by themselves here: a test runs them with `jobs`.
+    """
+
+    def __init__(self, settings: Settings, session_factory: SessionFactory, clock: TestClock):
         self.settings = settings
         self.session_factory = session_factory
         self.clock = clock
@@ -92,9 +116,17 @@ class BotHarness:
     async def start(self) -> None:
         processor = PerChatUpdateProcessor(on_processed=self._on_processed)
         self.application = await start_bot(
-            self.settings, self.session_factory, clock=self.clock, update_processor=processor
+            self.settings,
+            self.session_factory,
+            clock=self.clock,
+            update_processor=processor,
+            automatic_jobs=False,
         )
         await self.application.bot_data[MENUS_TASK_KEY]
+
+    @property
+    def jobs(self) -> JobRunner:
+        return self.application.bot_data[JOB_RUNNER_KEY]
 
     async def stop(self) -> None:
         if self.application is not None:
@@ -217,6 +249,11 @@ class TelegramUser:
         photo = [{**stored, "width": 800, "height": 600}]
         return await self._post_message({"photo": photo})
 
+    async def send_location(self, latitude: float, longitude: float) -> list[BotMessage]:
+        return await self._post_message(
+            {"location": {"latitude": latitude, "longitude": longitude}}
+        )
+
     async def _post_message(self, message: dict[str, Any]) -> list[BotMessage]:
         message = {
             "from": self.profile,
@@ -232,7 +269,9 @@ class TelegramUser:
         return await self._after(result["update_id"])
 
     async def press(self, label: str, message: BotMessage | None = None) -> list[BotMessage]:
-        """Tap the inline button whose text contains `label` (in the newest keyboard)."""
+        """Tap the inline button whose text contains `label`: on the given message as it
+        is now (edits applied), or on the newest message with buttons."""
+        message = await self.message(message.message_id) if message else None
         message = message or await self.latest_with_buttons()
         return await self.press_data(message.button(label)["callback_data"], message)
 

@@ -18,13 +18,25 @@ async def test_help_lists_what_the_role_may_use(db, admin, make_user):
     volunteer = make_user()
     await flows.register(volunteer)
     (reply,) = await volunteer.send("/help")
-    assert _commands(reply.text) == ["/start", "/me", "/team", "/lang", "/cancel", "/help"]
+    assert _commands(reply.text) == [
+        "/start",
+        "/shifts",
+        "/myshifts",
+        "/me",
+        "/team",
+        "/lang",
+        "/cancel",
+        "/help",
+    ]
 
     (reply,) = await admin.send("/help")
     assert _commands(reply.text) == [
         "/start",
         "/me",
         "/team",
+        "/roster",
+        "/newshift",
+        "/posts",
         "/invite",
         "/newteam",
         "/promote",
@@ -42,14 +54,14 @@ async def test_command_menus_are_published(db, emulator, bot_settings, bot):
         for m in menus
         if m["scope"] == {"type": "all_private_chats"}
     }
-    assert defaults[""] == ["start", "me", "team", "lang", "cancel", "help"]
+    assert defaults[""] == ["start", "shifts", "myshifts", "me", "team", "lang", "cancel", "help"]
     assert defaults["en"] == defaults[""]
     zh = next(
         m for m in menus if m["scope"]["type"] == "all_private_chats" and not m["language_code"]
     )
     en = next(m for m in menus if m["scope"]["type"] == "all_private_chats" and m["language_code"])
-    assert zh["commands"][1]["description"] == "我的信息"
-    assert en["commands"][1]["description"] == "Your profile"
+    assert zh["commands"][3]["description"] == "我的信息"
+    assert en["commands"][3]["description"] == "Your profile"
 
 
 async def test_language_switch(db, emulator, bot_settings, make_user):

@@ -10,25 +10,11 @@ from models import MemberRole
 from tests.e2e import flows
 from tests.e2e.flows import stored
 
-INVITE = re.compile(r"https://t\.me/CivicTestBot\?start=(join_[\w-]+)")
-
-
-async def _create_team(admin, name="东风清洁队", community="东风社区") -> str:
-    """Returns the invite payload (join_…) the admin receives."""
-    (ask_community,) = await admin.send("/newteam")
-    assert "属于哪个社区" in ask_community.text
-    (ask_name,) = await admin.press(community)
-    assert "队伍叫什么名字" in ask_name.text
-    (created,) = await admin.send(name)
-    assert created.text.startswith(f"✓ 队伍已创建：{name} · {community}")
-    assert "🔄 更换链接（旧链接失效）" in created.button_texts
-    return INVITE.search(created.text).group(1)
-
 
 @pytest.fixture
 async def team_setup(db, admin, make_user):
     """A team with a leader (promoted by the admin) and a member, joined by the link."""
-    payload = await _create_team(admin)
+    payload = await flows.create_team(admin)
     leader = make_user("Lead", language_code="zh-hans")
     member = make_user("Mem", language_code="zh-hans")
     for user, name, phone in [(leader, "刘队长", "13800000001"), (member, "陈队员", "13800000002")]:
@@ -55,7 +41,7 @@ async def test_invite_link_registers_and_joins(db, team_setup):
 
 
 async def test_registered_volunteer_joins_with_one_tap(db, admin, make_user):
-    payload = await _create_team(admin, name="建设交通劝导队", community="建设社区")
+    payload = await flows.create_team(admin, name="建设交通劝导队", community="建设社区")
     user = make_user()
     await flows.register(user, community="建设社区", grid="建设第一网格")
     (joined,) = await user.send(f"/start {payload}")
@@ -147,7 +133,7 @@ async def test_admin_rotates_the_invite_link(db, admin, make_user, team_setup):
     await admin.press("确定更换")
     rotated = await admin.message(invite.message_id)
     assert rotated.text.startswith("✓ 已生成新链接，旧链接已失效。")
-    new_payload = INVITE.search(rotated.text).group(1)
+    new_payload = flows.INVITE.search(rotated.text).group(1)
     assert new_payload != old_payload
 
     latecomer = make_user()
@@ -163,7 +149,7 @@ async def test_admin_rotates_the_invite_link(db, admin, make_user, team_setup):
 
 
 async def test_team_names_are_checked(db, admin):
-    await _create_team(admin)
+    await flows.create_team(admin)
     await admin.send("/newteam")
     await admin.press("东风社区")
     (too_long,) = await admin.send("队" * 31)

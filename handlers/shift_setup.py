@@ -1,0 +1,280 @@
+"""/newshift: a leader sets up a one-off or recurring shift with quick picks."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from telegram import Update
+
+from handlers.common import (
+    Message,
+    Response,
+    Work,
+    button,
+    callback_args,
+    in_rows,
+    int_arg,
+    keyboard,
+    respond,
+    work,
+)
+from handlers.context import BotContext
+from services import posts, shift_setup, shifts
+from services.errors import StaleAction
+from services.i18n import N_, format_day, format_span
+from services.recurrence import Repeat, to_utc
+from services.shift_cards import ShiftCard
+from services.shift_setup import OPEN_TO_ALL, SetupState, SetupStep
+from services.shifts import Created
+
+PREFIX = "ns"
+REPEAT_LABELS = {
+    Repeat.ONCE: N_("Just once"),
+    Repeat.WEEKLY: N_("Every week"),
+    Repeat.WEEKDAYS: N_("Every weekday (Mon–Fri)"),
+    Repeat.DAILY: N_("Every day"),
+}
+DATE_PICK_LABELS = {
+    "today": N_("Today"),
+    "tomorrow": N_("Tomorrow"),
+    "this_friday": N_("This Friday"),
+    "next_friday": N_("Next Friday"),
+}
+
+
+def _minutes(tr, minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return tr.plural("{hours} hour", "{hours} hours", hours).format(hours=hours)
+    return tr("{hours} h {minutes} min").format(hours=hours, minutes=rest)
+
+
+async def prompt(w: Work, state: SetupState) -> list[Message]:
+    tr = w.tr
+    settings = w.deps.settings.shifts
+    zone = w.deps.settings.bot.zone
+    step = state.step
+    if step is SetupStep.TEAM:
+        led = await shift_setup.team_choices(w.session, w.person)
+        buttons = [button(t.name, f"{PREFIX}:team:{t.id}") for t in led]
+        if w.person.is_admin:
+            buttons.append(
+                button(tr("All volunteers (open shift)"), f"{PREFIX}:team:{OPEN_TO_ALL}")
+            )
+        return [Message(tr("New shift. For which team?"), keyboard(in_rows(buttons, 1)))]
+    if step is SetupStep.KIND:
+        buttons = [button(k.label(tr.language), f"{PREFIX}:kind:{k.code}") for k in settings.kinds]
+        return [Message(tr("What kind of duty?"), keyboard(in_rows(buttons, 2)))]
+    if step is SetupStep.POST:
+        found = await posts.list_posts(w.session)
+        buttons = [button(p.name, f"{PREFIX}:post:{p.id}") for p in found]
+        kind = settings.kind(state.kind)
+        if not kind.needs_post:
+            buttons.append(button(tr("No post"), f"{PREFIX}:post:0"))
+        text = tr("Where? Choose the post (check-in happens there).")
+        if not found and kind.needs_post:
+            text = tr(
+                "There are no posts yet. Create one with /posts, then send /newshift again "
+                "(your choices so far are kept)."
+            )
+        return [Message(text, keyboard(in_rows(buttons, 2)))]
+    if step is SetupStep.REPEAT:
+        buttons = [button(tr(label), f"{PREFIX}:rep:{r}") for r, label in REPEAT_LABELS.items()]
+        return [Message(tr("Does it repeat?"), keyboard(in_rows(buttons, 2)))]
+    if step is SetupStep.DATE:
+        picks = shift_setup.date_picks(w.now, zone)
+        buttons = [
+            button(
+                (tr(DATE_PICK_LABELS[p.name]) + " · " if p.name in DATE_PICK_LABELS else "")
+                + format_day(p.day, tr.language),
+                f"{PREFIX}:date:{p.day.isoformat()}",
+            )
+            for p in picks
+        ]
+        question = (
+            tr("Which date is the first one?") if state.repeat != Repeat.ONCE else tr("Which date?")
+        )
+        text = question + "\n" + tr("Or type a date, like 12-04.")
+        return [Message(text, keyboard(in_rows(buttons, 2)))]
+    if step is SetupStep.TIME:
+        buttons = [
+            button(t.strftime("%H:%M"), f"{PREFIX}:time:{t.strftime('%H%M')}")
+            for t in shift_setup.TIME_CHOICES
+        ]
+        text = tr("What time does it start? Or type a time, like 07:30.")
+        return [Message(text, keyboard(in_rows(buttons, 4)))]
+    if step is SetupStep.DURATION:
+        default = settings.kind(state.kind).default_minutes
+        choices = sorted({*shift_setup.DURATION_CHOICES, default})
+        buttons = [
+            button(("• " if m == default else "") + _minutes(tr, m), f"{PREFIX}:dur:{m}")
+            for m in choices
+        ]
+        text = tr("How long? Or type the minutes, like 90.")
+        return [Message(text, keyboard(in_rows(buttons, 3)))]
+    if step is SetupStep.CAPACITY:
+        buttons = [button(str(n), f"{PREFIX}:cap:{n}") for n in shift_setup.CAPACITY_CHOICES]
+        text = tr("How many volunteers at most? Or type a number.")
+        return [Message(text, keyboard(in_rows(buttons, 3)))]
+    if step is SetupStep.MINIMUM:
+        buttons = [
+            button(str(n) if n else tr("No minimum"), f"{PREFIX}:min:{n}")
+            for n in shift_setup.MINIMUM_CHOICES
+            if n <= state.capacity
+        ]
+        text = tr("How many are needed at least? (You will be warned if fewer sign up.)")
+        return [Message(text, keyboard(in_rows(buttons, 3)))]
+    if step is SetupStep.SUMMARY:
+        return [await _summary(w, state)]
+    raise AssertionError(step)
+
+
+async def _summary(w: Work, state: SetupState) -> Message:
+    tr = w.tr
+    settings = w.deps.settings.shifts
+    zone = w.deps.settings.bot.zone
+    team, post = await shift_setup.summary_parts(w.session, state)
+    plan = state.plan()
+    starts = to_utc(plan.first_date, plan.start_time, zone)
+    when = format_span(starts, starts + timedelta(minutes=plan.duration_minutes), zone, tr.language)
+    lines = [
+        tr("Please check the new shift:"),
+        "",
+        tr("Team: {team}").format(team=team.name if team else tr("all volunteers")),
+        tr("Duty: {kind}").format(kind=settings.kind(plan.kind).label(tr.language)),
+        tr("Post: {post}").format(post=post.name if post else tr("none")),
+        tr("When: {when}").format(when=when),
+        tr("Repeats: {repeat}").format(repeat=tr(REPEAT_LABELS[plan.repeat])),
+        tr("Places: {capacity} (at least {minimum})").format(
+            capacity=plan.capacity, minimum=plan.min_volunteers
+        ),
+    ]
+    rows = [[button(tr("✅ Create and announce"), f"{PREFIX}:ok")]]
+    return Message("\n".join(lines) + "\n\n" + tr("Send /cancel to start over."), keyboard(rows))
+
+
+async def on_newshift(update: Update, context: BotContext) -> None:
+    async with work(update, context) as w:
+        state = await shift_setup.current(w.session, w.person)
+        if state is None:
+            state = await shift_setup.begin(w.session, w.person, now=w.now)
+        response = Response(messages=await prompt(w, state))
+    await respond(update, response)
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    action = (update.callback_query.data or "").split(":")[1]
+    created = None
+    async with work(update, context) as w:
+        zone = w.deps.settings.bot.zone
+        settings = w.deps.settings.shifts
+        person, session, now = w.person, w.session, w.now
+        if action == "ok":
+            created = await shift_setup.confirm(
+                session, person, settings=settings, zone=zone, now=now
+            )
+            response = await _created(w, created)
+        else:
+            (value,) = callback_args(update, 1)
+            if action == "team":
+                state = await shift_setup.choose_team(session, person, int_arg(value), now=now)
+            elif action == "kind":
+                state = await shift_setup.choose_kind(
+                    session, person, value, settings=settings, now=now
+                )
+            elif action == "post":
+                post_id = int_arg(value) or None
+                state = await shift_setup.choose_post(
+                    session, person, post_id, settings=settings, now=now
+                )
+            elif action == "rep":
+                state = await shift_setup.choose_repeat(session, person, value, now=now)
+            elif action == "date":
+                state = await shift_setup.choose_date(
+                    session, person, _date_arg(value), zone=zone, now=now
+                )
+            elif action == "time":
+                state = await shift_setup.choose_time(
+                    session, person, _time_arg(value), zone=zone, now=now
+                )
+            elif action == "dur":
+                state = await shift_setup.choose_duration(session, person, int_arg(value), now=now)
+            elif action == "cap":
+                state = await shift_setup.choose_capacity(session, person, int_arg(value), now=now)
+            elif action == "min":
+                state = await shift_setup.choose_minimum(session, person, int_arg(value), now=now)
+            else:
+                raise StaleAction()
+            pressed = _pressed_label(update)
+            response = Response(
+                edit=Message(_recap(update, pressed)), messages=await prompt(w, state)
+            )
+    await respond(update, response)
+    if created is not None:
+        context.deps.jobs.request_publish()
+
+
+async def on_text(w: Work, text: str) -> Response:
+    """Typed date, time, minutes or numbers; other steps want a button."""
+    state = await shift_setup.current(w.session, w.person)
+    typing_steps = (
+        SetupStep.DATE,
+        SetupStep.TIME,
+        SetupStep.DURATION,
+        SetupStep.CAPACITY,
+        SetupStep.MINIMUM,
+    )
+    if state is None or state.step not in typing_steps:
+        hint = Message(w.tr("Please choose with the buttons below."))
+        return Response(messages=[hint, *await prompt(w, state)]) if state else Response()
+    state = await shift_setup.typed(
+        w.session, w.person, text, zone=w.deps.settings.bot.zone, now=w.now
+    )
+    return Response(messages=await prompt(w, state))
+
+
+async def _created(w: Work, created: Created) -> Response:
+    tr = w.tr
+    first, *_ = await shifts.infos(w.session, created.shifts)
+    card = ShiftCard(first, w.deps.settings.shifts, w.deps.settings.bot.zone).localize(tr)
+    if created.template is None:
+        head = tr("✓ Shift created. It is being announced to the volunteers now.")
+    else:
+        head = tr(
+            "✓ Recurring shift created: {count} dates are planned so far, and more are "
+            "added as time goes on. Each is announced {days} days ahead."
+        ).format(count=len(created.shifts), days=w.deps.settings.shifts.announce_days_ahead)
+    text = "\n\n".join([head, card, tr("Follow sign-ups and check-ins with /roster.")])
+    return Response(edit=Message(text))
+
+
+def _date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise StaleAction() from exc
+
+
+def _time_arg(value: str) -> time:
+    try:
+        return time(int(value[:2]), int(value[2:]))
+    except ValueError as exc:
+        raise StaleAction() from exc
+
+
+def _pressed_label(update: Update) -> str:
+    query = update.callback_query
+    markup = getattr(query.message, "reply_markup", None)
+    if markup is None:
+        return ""
+    for row in markup.inline_keyboard:
+        for b in row:
+            if b.callback_data == query.data:
+                return b.text.removeprefix("• ")
+    return ""
+
+
+def _recap(update: Update, pressed: str) -> str:
+    """The question, answered: "What kind of duty? → 清洁家园"."""
+    question = (update.callback_query.message.text or "").split("\n")[0]
+    return f"{question} → {pressed}" if pressed else question

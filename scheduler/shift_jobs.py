@@ -1,0 +1,140 @@
+"""Scheduled work for shifts, derived from the database each time it runs:
+keep recurring shifts generated, close ended shifts, announce due shifts, and
+keep announcements' counts current. Running a job twice does no harm."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from models.db import SessionFactory
+from services import announcements, attendance, identity, shifts
+from services.clock import Clock
+from services.i18n import N_
+from services.notifier import Delivery, Notice, Notifier
+from services.settings import Settings
+from services.shift_cards import announcement
+from services.shifts import shift_label
+from services.teams import leader_ids
+
+log = logging.getLogger(__name__)
+
+
+class ShiftJobs:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: SessionFactory,
+        notifier: Notifier,
+        clock: Clock,
+        *,
+        channel: str = identity.TELEGRAM,
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.notifier = notifier
+        self.clock = clock
+        self.channel = channel
+        self.zone = settings.bot.zone
+        self._publishing = asyncio.Lock()
+
+    async def maintenance(self) -> None:
+        now = self.clock.now()
+        async with self.session_factory.begin() as session:
+            created = await shifts.top_up_templates(session, settings=self.settings.shifts, now=now)
+        if created:
+            log.info("generated %d recurring shifts", len(created))
+        async with self.session_factory.begin() as session:
+            closed = await attendance.close_ended(session, settings=self.settings.shifts, now=now)
+        for item in closed:
+            await self._tell_leaders_closed(item)
+            await self.refresh(item.shift.id)
+        await self.publish_due()
+
+    async def publish_due(self) -> None:
+        async with self._publishing:
+            async with self.session_factory() as session:
+                due = await announcements.due(
+                    session, settings=self.settings.shifts, now=self.clock.now()
+                )
+            for shift_id in due:
+                await self._publish(shift_id)
+
+    async def _publish(self, shift_id: int) -> None:
+        async with self.session_factory() as session:
+            info = await shifts.info(session, shift_id)
+            audience = await announcements.audience(session, info.shift, channel=self.channel)
+            done = await announcements.sent_chats(session, shift_id, self.channel)
+            done_people = await announcements.sent_people(session, shift_id, self.channel)
+        notice = announcement(info, self.settings.shifts, self.zone)
+        for person_id in audience.people:
+            if person_id not in done_people:
+                await self._record(
+                    info.shift, await self.notifier.notify(person_id, notice), person_id
+                )
+        if audience.group_chat_id and audience.group_chat_id not in done:
+            delivery = await self.notifier.post(
+                audience.group_chat_id, notice, language=self.settings.bot.default_language
+            )
+            await self._record(info.shift, delivery, None)
+        async with self.session_factory.begin() as session:
+            await announcements.mark_announced(session, shift_id, now=self.clock.now())
+        log.info("announced shift %s to %d people", shift_id, len(audience.people))
+
+    async def _record(self, shift, delivery: Delivery | None, person_id: int | None) -> None:
+        if delivery is None:
+            return
+        async with self.session_factory.begin() as session:
+            await announcements.record(
+                session,
+                shift,
+                channel=delivery.channel,
+                chat_id=delivery.chat_id,
+                message_id=delivery.message_id,
+                person_id=person_id,
+                now=self.clock.now(),
+            )
+
+    async def refresh(self, shift_id: int) -> None:
+        """Edit every announcement of the shift that shows an older state."""
+        async with self.session_factory() as session:
+            stale = await announcements.out_of_date(session, shift_id)
+            if not stale:
+                return
+            info = await shifts.info(session, shift_id)
+            languages = {
+                row.person_id: await identity.language_of_person(session, row.person_id)
+                for row in stale
+                if row.person_id
+            }
+        notice = announcement(info, self.settings.shifts, self.zone)
+        for row in stale:
+            language = languages.get(row.person_id) or self.settings.bot.default_language
+            await self.notifier.edit(
+                Delivery(row.channel, row.chat_id, row.message_id), notice, language=language
+            )
+            # Marked even when the edit failed (message deleted): no endless retries.
+            async with self.session_factory.begin() as session:
+                await announcements.mark_shown(session, row.id, info.shift.version)
+
+    async def _tell_leaders_closed(self, item: attendance.Closed) -> None:
+        if not (item.needs_review or item.absent) or item.shift.team_id is None:
+            return
+        async with self.session_factory() as session:
+            leaders = await leader_ids(session, item.shift.team_id)
+            post = (
+                await session.get(shifts.Post, item.shift.post_id) if item.shift.post_id else None
+            )
+        notice = Notice(
+            N_(
+                "Shift over: {shift}. {unchecked} did not check out and {absent} did not "
+                "check in. Please review them with /roster."
+            ),
+            {
+                "shift": shift_label(item.shift, self.settings.shifts, self.zone, post),
+                "unchecked": item.needs_review,
+                "absent": item.absent,
+            },
+        )
+        for leader in leaders:
+            await self.notifier.notify(leader, notice)

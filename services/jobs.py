@@ -1,0 +1,13 @@
+"""What handlers may ask of the scheduler, without importing it."""
+
+from typing import Protocol
+
+
+class JobRequests(Protocol):
+    def request_publish(self) -> None:
+        """Announce shifts that are due, soon."""
+        ...
+
+    def request_refresh(self, shift_id: int) -> None:
+        """Bring a shift's announcements up to date (coalesced)."""
+        ...

@@ -1,0 +1,365 @@
+"""Shifts end to end: a leader sets up a post and a recurring Friday cleanup, volunteers
+sign up from the announcement, check in by location (outside and inside the radius)
+and by the post's QR code; the roster; waitlist promotion; groups; cancellations."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from models import MemberRole, Shift, ShiftTemplate
+from services.registration import Step
+from tests.e2e import flows
+from tests.e2e.flows import stored
+
+POST_LAT, POST_LON = 31.2304, 121.4737
+# Friday 27 November 2026 in Shanghai (UTC+8).
+FRIDAY_0820 = datetime(2026, 11, 27, 0, 20, tzinfo=UTC)
+FRIDAY_1035 = datetime(2026, 11, 27, 2, 35, tzinfo=UTC)
+FRIDAY_1105 = datetime(2026, 11, 27, 3, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+async def crew(db, admin, make_user):
+    """A team with a leader and two members (one uses the bot in English)."""
+    payload = await flows.create_team(admin)
+    leader = make_user("Liu")
+    chen = make_user("Chen")
+    lin = make_user("Lin", language_code="en")
+    for user, name, phone, language in [
+        (leader, "刘队长", "13800000001", "zh"),
+        (chen, "陈队员", "13800000002", "zh"),
+        (lin, "Lin Na", "13800000003", "en"),
+    ]:
+        await user.send(f"/start {payload}")
+        await flows.register(
+            user,
+            name=name,
+            phone=phone,
+            started=True,
+            language=language,
+            community="Dongfeng Community" if language == "en" else "东风社区",
+            grid="Dongfeng Grid 2" if language == "en" else "东风第二网格",
+            availability=("Fridays",) if language == "en" else ("周五",),
+        )
+    await admin.send("/promote")
+    await admin.press("刘队长")
+    for user in (leader, chen, lin):
+        await user.new_messages()
+    return {"leader": leader, "chen": chen, "lin": lin, "payload": payload}
+
+
+async def _create_post(leader) -> str:
+    """Leader creates the post in chat; returns its check-in payload."""
+    (posts,) = await leader.send("/posts")
+    assert posts.text == "还没有岗点。"
+    (ask,) = await leader.press("新建岗点")
+    assert "岗点名称" in ask.text
+    (ask,) = await leader.send("东风路与建设路口")
+    assert "地址" in ask.text
+    (ask,) = await leader.send("东风路 88 号")
+    assert ask.button_texts == ["东风社区", "建设社区", "幸福社区", "光明社区"]
+    (ask,) = await leader.press("东风社区")
+    (ask,) = await leader.press("东风第一网格")
+    assert ask.reply_keyboard[0]["request_location"] is True
+    (ask,) = await leader.send_location(POST_LAT, POST_LON)
+    assert "多少米以内" in ask.text
+    done, view = await leader.press("150 米")
+    assert done.text.startswith("✓ 岗点已创建") and done.removes_keyboard
+    assert "📍 东风路与建设路口" in view.text and "150 米内可签到" in view.text
+    (qr,) = await leader.press("打印签到二维码", view)
+    assert qr.raw["photo"] and "签到二维码" in qr.text
+    return re.search(r"start=(checkin_[\w-]+)", view.text).group(1)
+
+
+async def _create_weekly_cleanup(leader) -> None:
+    (ask,) = await leader.send("/newshift")
+    assert ask.text == "什么类型的服务？"  # one team: no team question
+    await leader.press("清洁家园")
+    await leader.press("东风路与建设路口")
+    (ask,) = await leader.press("每周")
+    # It is Thursday: this Friday is "tomorrow", next Friday has its own button.
+    assert "明天 · 11月27日周五" in ask.button_texts and "下周五 · 12月4日周五" in ask.button_texts
+    await leader.press("11月27日周五")
+    await leader.press("08:30")
+    (ask,) = await leader.press("2 小时")
+    await leader.press("20")
+    (summary,) = await leader.press("8")
+    for line in [
+        "队伍：东风清洁队",
+        "服务类型：清洁家园",
+        "岗点：东风路与建设路口",
+        "时间：11月27日周五 08:30–10:30",
+        "重复：每周",
+        "名额：20 人（至少 8 人）",
+    ]:
+        assert line in summary.text
+    assert await leader.press("创建并发布") == []
+    created = await leader.message(summary.message_id)
+    assert created.text.startswith("✓ 重复班次已创建：目前已排出 4 个日期")
+
+
+async def test_friday_cleanup_from_setup_to_check_out(db, bot, clock, emulator, crew):
+    leader, chen, lin = crew["leader"], crew["chen"], crew["lin"]
+    checkin_payload = await _create_post(leader)
+    await _create_weekly_cleanup(leader)
+
+    # Only this Friday is within the 7-day announcement window.
+    await bot.jobs.run_pending()
+    (announcement,) = await chen.new_messages()
+    assert announcement.text.startswith("📣 清洁家园 · 东风清洁队\n🕗 11月27日周五 08:30–10:30")
+    assert "📍 东风路与建设路口（东风路 88 号）" in announcement.text
+    assert announcement.button_texts == ["🙋 报名（0/20）"]
+    (in_english,) = await lin.new_messages()
+    assert in_english.text.startswith(
+        "📣 Neighbourhood cleanup · 东风清洁队\n🕗 Fri, Nov 27 08:30–10:30"
+    )
+    (leader_copy,) = await leader.new_messages()
+
+    # Chen signs up from the announcement.
+    (confirmation,) = await chen.press("报名", announcement)
+    assert chen.last_answer.text.startswith("✅ 报名成功：清洁家园 · 11月27日周五 08:30–10:30")
+    assert "✅ 您已报名。" in confirmation.text and "取消报名" in confirmation.button_texts
+
+    # Lin finds it with /shifts and signs up from its detail.
+    (listing,) = await lin.send("/shifts")
+    assert (
+        "1. Neighbourhood cleanup · Fri, Nov 27 08:30–10:30 · 东风路与建设路口 (1/20)"
+        in listing.text
+    )
+    assert await lin.press("1", listing) == []
+    assert await lin.press("Sign up", listing) == []
+    detail = await lin.message(listing.message_id)
+    assert "✅ You are signed up." in detail.text
+
+    # The announcements catch up with the count.
+    await bot.jobs.run_pending()
+    assert (await leader.message(leader_copy.message_id)).button_texts == ["🙋 报名（2/20）"]
+
+    # Calendar file.
+    (mine,) = await chen.send("/myshifts")
+    assert "1. ✅清洁家园 · 11月27日周五 08:30–10:30 · 东风路与建设路口 (2/20)" in mine.text
+    (calendar,) = await chen.press("加入我的日历", mine)
+    assert calendar.raw["document"]["file_name"] == "my-shifts.ics"
+    content = await emulator.call("download", file_id=calendar.raw["document"]["file_id"])
+    ics = base64.b64decode(content["content_base64"]).decode()
+    assert "BEGIN:VEVENT" in ics and "DTSTART:20261127T003000Z" in ics
+    assert "LOCATION:东风路与建设路口\\, 东风路 88 号" in ics
+
+    # Friday 08:20: Chen shares his location 300 m away, then at the post.
+    clock.set(FRIDAY_0820)
+    too_far, pin = await chen.send_location(POST_LAT + 0.0027, POST_LON)
+    assert re.search(
+        r"您距离岗点“东风路与建设路口”（东风路 88 号）\d+ 米，需在 150 米以内", too_far.text
+    )
+    assert pin.raw["location"] == {"latitude": POST_LAT, "longitude": POST_LON}
+    (checked_in,) = await chen.send_location(POST_LAT + 0.0002, POST_LON)
+    assert checked_in.text.startswith("✅ 08:20 签到成功：清洁家园")
+
+    # Lin scans the printed QR code.
+    (checked_in,) = await lin.send(f"/start {checkin_payload}")
+    assert checked_in.text.startswith("✅ Checked in at 08:20: Neighbourhood cleanup")
+
+    # The leader's roster: phones, times, methods.
+    (choose,) = await leader.send("/roster")
+    await leader.press("11月27日", choose)
+    roster = await leader.message(choose.message_id)
+    assert "✅ 已签到 (2)" in roster.text
+    assert re.search(r"陈队员 · 13800000002 · 08:20 签到（定位 \d+ 米）", roster.text)
+    assert "Lin Na · 13800000003 · 08:20 签到（扫码）" in roster.text
+
+    # 10:35 Chen checks out; at 11:05 the shift closes and Lin is still checked in.
+    clock.set(FRIDAY_1035)
+    (out,) = await chen.send_location(POST_LAT, POST_LON)
+    assert out.text.startswith("👋 10:35 签退") and "本次在岗 2 小时 15 分钟" in out.text
+    clock.set(FRIDAY_1105)
+    await bot.jobs.jobs.maintenance()
+    # The leader is asked to review, and next Friday is now within a week: announced.
+    review, next_week = await leader.new_messages()
+    assert next_week.text.startswith("📣 清洁家园 · 东风清洁队\n🕗 12月4日周五 08:30–10:30")
+    assert review.text.startswith("班次已结束：清洁家园 · 11月27日周五 08:30–10:30")
+    assert "1 人未签退，0 人未签到" in review.text
+    roster = await leader.message(choose.message_id)
+    await leader.press("刷新", roster)
+    await leader.press("确认所有已签到的人在岗", roster)
+    assert leader.last_answer.text == "已确认 1 人。"
+    roster = await leader.message(choose.message_id)
+    assert "Lin Na · 13800000003 · 08:20 签到（扫码） · 10:30 签退 ✓" in roster.text
+
+
+async def test_full_shift_waitlists_and_promotes(db, bot, crew):
+    leader, chen, lin = crew["leader"], crew["chen"], crew["lin"]
+    await _create_post(leader)
+    await leader.send("/newshift")
+    await leader.press("文明交通劝导")
+    await leader.press("东风路与建设路口")
+    await leader.press("只有一次")
+    await leader.press("明天")
+    (ask,) = await leader.send("7:30")  # typed instead of tapped
+    assert "持续多长时间" in ask.text
+    await leader.press("1 小时")
+    (ask,) = await leader.send("1")
+    await leader.press("不限")
+    await leader.press("创建并发布")
+    await bot.jobs.run_pending()
+    (for_chen,) = await chen.new_messages()
+    (for_lin,) = await lin.new_messages()
+    (_for_leader,) = await leader.new_messages()
+
+    await chen.press("报名", for_chen)
+    await bot.jobs.run_pending()
+    updated = await lin.message(for_lin.message_id)
+    assert updated.button_texts == ["⏳ Join the waitlist (1/1)"]
+    (waiting,) = await lin.press("Join the waitlist", updated)
+    assert "⏳ You are on the waitlist." in waiting.text
+    assert lin.last_answer.text == "⏳ The shift is full: you are on the waitlist."
+
+    (mine,) = await chen.send("/myshifts")
+    await chen.press("1", mine)
+    await chen.press("取消报名", mine)
+    reasons = await chen.message(mine.message_id)
+    assert "请告诉队长原因" in reasons.text
+    await chen.press("我生病了", reasons)
+    assert (await chen.message(mine.message_id)).text.startswith("已取消：文明交通劝导")
+
+    (promoted,) = await lin.new_messages()
+    assert promoted.text.startswith(
+        "🎉 A place opened up: you are now signed up for Traffic persuasion"
+    )
+    # Cancelling a day ahead (before the 12 h cutoff) does not bother the leader.
+    assert await leader.new_messages() == []
+
+
+async def test_late_cancellation_with_a_typed_reason_tells_the_leader(db, bot, clock, crew):
+    leader, chen = crew["leader"], crew["chen"]
+    await _create_post(leader)
+    await _create_weekly_cleanup(leader)
+    await bot.jobs.run_pending()
+    (announcement,) = await chen.new_messages()
+    await chen.press("报名", announcement)
+    await leader.new_messages()
+
+    clock.set(FRIDAY_0820.replace(hour=0, minute=0))  # 08:00, half an hour before
+    (detail,) = await chen.send("/myshifts")
+    await chen.press("1", detail)
+    await chen.press("取消报名", detail)
+    await chen.press("其他原因", detail)
+    (done,) = await chen.send("孩子发烧了")
+    assert "已通知您的队长" in done.text
+    (told,) = await leader.new_messages()
+    assert told.text.startswith("⚠️ 陈队员在临近开始时取消了清洁家园")
+    assert told.text.endswith("原因：孩子发烧了")
+
+
+async def test_volunteers_cannot_run_shifts(db, bot, crew):
+    leader, chen = crew["leader"], crew["chen"]
+    await _create_post(leader)
+    await _create_weekly_cleanup(leader)
+    (refused,) = await chen.send("/newshift")
+    assert refused.text == "抱歉，您没有权限进行这项操作。"
+    (refused,) = await chen.send("/roster")
+    assert refused.text == "抱歉，您没有权限进行这项操作。"
+    (refused,) = await chen.send("/posts")
+    assert refused.text == "抱歉，您没有权限进行这项操作。"
+    async with db.session_factory() as session:
+        shift_ids = (await session.exec(select(Shift.id))).all()
+    (any_message,) = await chen.send("/me")
+    refusals = {"抱歉，您没有权限进行这项操作。", "这个按钮已过期，请使用最新的消息。"}
+    for forged in [
+        *(f"ro:cxy:{sid}" for sid in shift_ids),
+        f"ro:v:{shift_ids[0]}",
+        f"ro:all:{shift_ids[0]}",
+        f"ro:stopy:{shift_ids[0]}",
+        "po:new",
+        "ns:ok",
+    ]:
+        await chen.press_data(forged, any_message)
+        assert chen.last_answer.text in refusals, forged
+    async with db.session_factory() as session:
+        statuses = (await session.exec(select(Shift.status))).all()
+        assert set(statuses) == {"open"}
+        template = (await session.exec(select(ShiftTemplate))).one()
+        assert template.active
+
+
+async def test_leader_cancels_and_everyone_is_told(db, bot, crew):
+    leader, chen, lin = crew["leader"], crew["chen"], crew["lin"]
+    await _create_post(leader)
+    await _create_weekly_cleanup(leader)
+    await bot.jobs.run_pending()
+    (for_chen,) = await chen.new_messages()
+    await chen.press("报名", for_chen)
+    await lin.new_messages()
+    await leader.new_messages()
+    (choose,) = await leader.send("/roster")
+    await leader.press("11月27日", choose)
+    await leader.press("取消这个班次")
+    await leader.press("确定")
+    assert leader.last_answer.text == "已取消，正在通知已报名的人。"
+    (told,) = await chen.new_messages()
+    assert told.text.startswith("❌ 队长已取消：清洁家园 · 11月27日周五")
+    await bot.jobs.run_pending()
+    cancelled = await chen.message(for_chen.message_id)
+    assert "❌ 已取消" in cancelled.text and cancelled.buttons == []
+
+
+async def test_team_group_gets_announcements_and_sign_ups(
+    db, bot, emulator, bot_settings, crew, make_user
+):
+    leader, chen = crew["leader"], crew["chen"]
+    token = bot_settings.telegram.token
+    group = {"id": -1001234, "type": "supergroup", "title": "东风清洁队群"}
+
+    async def in_group(user, text):
+        message = {
+            "from": user.profile,
+            "chat": group,
+            "date": 1_790_000_000,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        }
+        result = await emulator.call("send", token=token, message=message)
+        await bot.wait_processed(result["update_id"])
+
+    await in_group(chen, "/link")
+    (refused,) = await emulator.call("messages", token=token, chat_id=group["id"])
+    assert refused["text"] == "只有队长可以关联队伍的群。"
+    await in_group(leader, "/link")
+    linked = (await emulator.call("messages", token=token, chat_id=group["id"]))[-1]
+    assert linked["text"].startswith("✓ 本群已关联“东风清洁队”")
+
+    await _create_post(leader)
+    await _create_weekly_cleanup(leader)
+    await bot.jobs.run_pending()
+    posted = (await emulator.call("messages", token=token, chat_id=group["id"]))[-1]
+    assert posted["text"].startswith("📣 清洁家园 · 东风清洁队")
+    assert "138" not in posted["text"]  # no personal data in the group
+
+    async def tap(user):
+        result = await emulator.call(
+            "callback",
+            token=token,
+            **{"from": user.profile},
+            chat_id=group["id"],
+            message_id=posted["message_id"],
+            data=posted["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+        )
+        await bot.wait_processed(result["update_id"])
+        answers = await emulator.call("callbackAnswers", token=token)
+        return next(a for a in answers if a["callback_query_id"] == result["callback_query_id"])
+
+    answer = await tap(chen)
+    assert answer["text"].startswith("✅ 报名成功")
+    stranger = make_user("Stranger")
+    answer = await tap(stranger)
+    assert answer["text"] == "请先注册成为志愿者：发送 /start。" and answer["show_alert"]
+    # Nothing but the announcement and the link reply was posted in the group.
+    assert len(await emulator.call("messages", token=token, chat_id=group["id"])) == 3
+    assert (await stored(db, chen)).memberships[0].role == MemberRole.MEMBER
+    assert (await stored(db, stranger)).draft is None or (
+        await stored(db, stranger)
+    ).draft.step is Step.NAME
