@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # httpx logs every getUpdates call at INFO.
+    # httpx logs every getUpdates call, APScheduler every job run, at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     try:
         settings = load_settings(args.config)

@@ -119,6 +119,23 @@ async def _edit(query, message: Message) -> None:
             raise
 
 
+def answered(update: Update) -> Message:
+    """The pressed question, answered and without buttons: "What kind of duty? → 清洁家园"."""
+    query = update.callback_query
+    question = ((query.message.text if query.message else "") or "").split("\n")[0]
+    markup = getattr(query.message, "reply_markup", None)
+    pressed = next(
+        (
+            b.text.removeprefix("• ")
+            for row in (markup.inline_keyboard if markup else ())
+            for b in row
+            if b.callback_data == query.data
+        ),
+        "",
+    )
+    return Message(f"{question} → {pressed}" if pressed else question)
+
+
 async def remove_keyboard(update: Update) -> None:
     """Take the buttons off the message a stale button was pressed on."""
     query = update.callback_query

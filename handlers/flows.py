@@ -57,6 +57,10 @@ async def on_text(update: Update, context: BotContext) -> None:
             post_setup.ADDRESS,
         ):
             response = await posts_ui.answer(w, context, draft.flow, text=text)
+        elif draft.flow in (post_setup.NEW, post_setup.EDIT) and draft.step == post_setup.LOCATION:
+            # Coordinates copied from a map app ("31.2304, 121.4737") do as well.
+            location = post_setup.parse_coordinates(text)
+            response = await posts_ui.answer(w, context, draft.flow, location=location)
         elif draft.flow == shifts_ui.CANCEL_FLOW:
             response, cancel_notices = await shifts_ui.on_cancel_reason_text(w, text)
             response = Response(messages=[response.edit])

@@ -69,12 +69,12 @@ async def _view(w: Work, context: BotContext, post: Post) -> Message:
     rows = [
         [button(tr("🖨 QR code to print"), f"po:qr:{post.id}")],
         [
-            button(tr("Name"), f"po:e:{post.id}:name"),
-            button(tr("Address"), f"po:e:{post.id}:address"),
+            button(tr("✏️ Post name"), f"po:e:{post.id}:name"),
+            button(tr("✏️ Address"), f"po:e:{post.id}:address"),
         ],
         [
-            button(tr("Location"), f"po:e:{post.id}:location"),
-            button(tr("Radius"), f"po:e:{post.id}:radius"),
+            button(tr("✏️ Location"), f"po:e:{post.id}:location"),
+            button(tr("✏️ Check-in radius"), f"po:e:{post.id}:radius"),
         ],
         [
             button(tr("⏸ Pause") if post.active else tr("▶ Resume"), f"po:act:{post.id}"),

@@ -10,6 +10,7 @@ from handlers.common import (
     Message,
     Response,
     Work,
+    answered,
     button,
     callback_args,
     in_rows,
@@ -145,9 +146,11 @@ async def _summary(w: Work, state: SetupState) -> Message:
         tr("Post: {post}").format(post=post.name if post else tr("none")),
         tr("When: {when}").format(when=when),
         tr("Repeats: {repeat}").format(repeat=tr(REPEAT_LABELS[plan.repeat])),
-        tr("Places: {capacity} (at least {minimum})").format(
-            capacity=plan.capacity, minimum=plan.min_volunteers
-        ),
+        (
+            tr("Places: {capacity} (at least {minimum})")
+            if plan.min_volunteers
+            else tr("Places: {capacity}")
+        ).format(capacity=plan.capacity, minimum=plan.min_volunteers),
     ]
     rows = [[button(tr("✅ Create and announce"), f"{PREFIX}:ok")]]
     return Message("\n".join(lines) + "\n\n" + tr("Send /cancel to start over."), keyboard(rows))
@@ -205,10 +208,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 state = await shift_setup.choose_minimum(session, person, int_arg(value), now=now)
             else:
                 raise StaleAction()
-            pressed = _pressed_label(update)
-            response = Response(
-                edit=Message(_recap(update, pressed)), messages=await prompt(w, state)
-            )
+            response = Response(edit=answered(update), messages=await prompt(w, state))
     await respond(update, response)
     if created is not None:
         context.deps.jobs.request_publish()
@@ -260,21 +260,3 @@ def _time_arg(value: str) -> time:
         return time(int(value[:2]), int(value[2:]))
     except ValueError as exc:
         raise StaleAction() from exc
-
-
-def _pressed_label(update: Update) -> str:
-    query = update.callback_query
-    markup = getattr(query.message, "reply_markup", None)
-    if markup is None:
-        return ""
-    for row in markup.inline_keyboard:
-        for b in row:
-            if b.callback_data == query.data:
-                return b.text.removeprefix("• ")
-    return ""
-
-
-def _recap(update: Update, pressed: str) -> str:
-    """The question, answered: "What kind of duty? → 清洁家园"."""
-    question = (update.callback_query.message.text or "").split("\n")[0]
-    return f"{question} → {pressed}" if pressed else question

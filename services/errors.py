@@ -110,7 +110,10 @@ class InvalidAddress(DomainError):
 
 
 class InvalidLocation(DomainError):
-    message = N_("Please share the post's location: 📎 → Location.")
+    message = N_(
+        "Please share the post's location (📎 → Location), or type its coordinates like "
+        "31.2304, 121.4737."
+    )
 
 
 class PostNotFound(DomainError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Grid, Person, Post
 from services import drafts, posts
-from services.errors import StaleAction, UnknownChoice
+from services.errors import InvalidLocation, StaleAction, UnknownChoice
 from services.org import active_grids
 
 NEW = "newpost"
@@ -24,6 +26,17 @@ NAME, ADDRESS, COMMUNITY, GRID, LOCATION, RADIUS = (
     "radius",
 )
 EDITABLE = (NAME, ADDRESS, LOCATION, RADIUS)
+
+
+_COORDINATES = re.compile(r"\s*(-?\d{1,2}(?:\.\d+)?)\s*[,，\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*")
+
+
+def parse_coordinates(text: str) -> tuple[float, float]:
+    """Typed "latitude, longitude" in decimal degrees."""
+    match = _COORDINATES.fullmatch(unicodedata.normalize("NFKC", text))
+    if not match:
+        raise InvalidLocation()
+    return posts.check_location(float(match[1]), float(match[2]))
 
 
 async def _state(session: AsyncSession, actor: Person, flow: str) -> tuple[str, dict[str, Any]]:

@@ -66,6 +66,8 @@ async def _create_post(leader) -> str:
     (ask,) = await leader.press("东风社区")
     (ask,) = await leader.press("东风第一网格")
     assert ask.reply_keyboard[0]["request_location"] is True
+    (hint,) = await leader.send("就在路口")
+    assert "经纬度" in hint.text
     (ask,) = await leader.send_location(POST_LAT, POST_LON)
     assert "多少米以内" in ask.text
     done, view = await leader.press("150 米")
