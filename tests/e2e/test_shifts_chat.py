@@ -365,3 +365,54 @@ async def test_team_group_gets_announcements_and_sign_ups(
     assert (await stored(db, stranger)).draft is None or (
         await stored(db, stranger)
     ).draft.step is Step.NAME
+
+
+async def test_leader_assigns_and_marks_a_no_show(db, bot, clock, crew):
+    leader, chen, lin = crew["leader"], crew["chen"], crew["lin"]
+    await _create_post(leader)
+    await leader.send("/newshift")
+    await leader.press("文明交通劝导")
+    await leader.press("东风路与建设路口")
+    await leader.press("只有一次")
+    await leader.press("今天")
+    await leader.send("11:00")
+    await leader.press("1 小时")
+    await leader.press("5")
+    await leader.press("不限")
+    await leader.press("创建并发布")
+    await bot.jobs.run_pending()
+    for user in (leader, chen, lin):
+        await user.new_messages()
+
+    (choose,) = await leader.send("/roster")
+    await leader.press("11:00", choose)
+    await leader.press("安排志愿者", choose)
+    assert "要安排谁参加" in (await leader.message(choose.message_id)).text
+    await leader.press("陈队员", choose)
+    assert leader.last_answer.text == "已发出邀请，对方回复后会在这里显示。"
+    (asked,) = await chen.new_messages()
+    assert asked.text.startswith("✉️ 刘队长安排您参加文明交通劝导")
+    await chen.press("我不能参加", asked)
+    assert (await chen.message(asked.message_id)).text.startswith("好的，您不参加")
+    (told,) = await leader.new_messages()
+    assert told.text.startswith("陈队员不能参加文明交通劝导")
+
+    await leader.press("安排志愿者", choose)
+    await leader.press("Lin Na", choose)
+    (asked,) = await lin.new_messages()
+    assert asked.text.startswith("✉️ 刘队长 has put you on Traffic persuasion")
+    await lin.press("I will come", asked)
+    roster = await leader.message(choose.message_id)
+    await leader.press("刷新", roster)
+    roster = await leader.message(choose.message_id)
+    assert "🙋 已报名 (1)\n1. Lin Na · 13800000003" in roster.text
+
+    clock.set(datetime(2026, 11, 26, 3, 10, tzinfo=UTC))  # 11:10, ten minutes in
+    await leader.press("刷新", roster)
+    roster = await leader.message(choose.message_id)
+    assert "⚠️ 未签到 (1)" in roster.text
+    await leader.press("标记未到岗", roster)
+    await leader.press("Lin Na", roster)
+    assert leader.last_answer.text == "已保存。"
+    roster = await leader.message(choose.message_id)
+    assert "Lin Na · 13800000003 · 未到岗" in roster.text
