@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table's metadata."""
 
+from models.ledger import Certificate, CertificateStatus, EntrySource, EntryStatus, LedgerEntry
 from models.org import Community, Grid, GridOfficer
 from models.people import ChatIdentity, Person, Volunteer
 from models.shifts import (
@@ -24,12 +25,17 @@ __all__ = [
     "HOLDING",
     "Attendance",
     "AttendanceStatus",
+    "Certificate",
+    "CertificateStatus",
     "ChatIdentity",
     "CheckMethod",
     "Community",
     "ConversationDraft",
+    "EntrySource",
+    "EntryStatus",
     "Grid",
     "GridOfficer",
+    "LedgerEntry",
     "MemberRole",
     "Person",
     "Post",

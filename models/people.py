@@ -47,6 +47,10 @@ class Volunteer(SQLModel, table=True):
     """A registered volunteer's profile (one per person)."""
 
     person_id: int = Field(foreign_key="person.id", primary_key=True)
+    # Volunteer number, in order of registration (shown with the configured prefix).
+    number: int = Field(unique=True)
+    # Whether their name may appear in rankings (totals count either way).
+    in_rankings: bool = True
     real_name: str = Field(max_length=20)
     phone: str = Field(max_length=20, index=True)
     # True when the number came from the chat app's verified contact share.

@@ -45,7 +45,13 @@ class ShiftJobs:
         if created:
             log.info("generated %d recurring shifts", len(created))
         async with self.session_factory.begin() as session:
-            closed = await attendance.close_ended(session, settings=self.settings.shifts, now=now)
+            closed = await attendance.close_ended(
+                session,
+                settings=self.settings.shifts,
+                ledger=self.settings.ledger,
+                zone=self.zone,
+                now=now,
+            )
         for item in closed:
             await self._tell_leaders_closed(item)
             await self.refresh(item.shift.id)

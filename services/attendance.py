@@ -34,8 +34,9 @@ from services.errors import (
     TooFar,
 )
 from services.geo import distance_m
+from services.ledger import credit_attendance
 from services.posts import post_by_code
-from services.settings import ShiftSettings
+from services.settings import LedgerSettings, ShiftSettings
 from services.shifts import ShiftInfo, get_shift, info, require_manager
 
 # A second scan this soon after checking in is taken as a slip, not a check-out.
@@ -240,7 +241,13 @@ async def leader_check_in(
 
 
 async def confirm_all_present(
-    session: AsyncSession, actor: Person, shift_id: int, *, now: datetime
+    session: AsyncSession,
+    actor: Person,
+    shift_id: int,
+    *,
+    ledger: LedgerSettings,
+    zone: ZoneInfo,
+    now: datetime,
 ) -> int:
     """At the end, the leader confirms everyone still checked in: out at the end (or now)."""
     shift = await get_shift(session, shift_id)
@@ -262,7 +269,8 @@ async def confirm_all_present(
         record.checked_out_at = min(now, shift.ends_at)
         record.check_out_method = CheckMethod.LEADER_ALL
         record.reviewed_by, record.reviewed_at, record.updated_at = actor.id, now, now
-    await session.flush()
+        await session.flush()
+        await credit_attendance(session, record, settings=ledger, zone=zone, now=now)
     return len(records)
 
 
@@ -273,6 +281,8 @@ async def review(
     person_id: int,
     *,
     present: bool,
+    ledger: LedgerSettings,
+    zone: ZoneInfo,
     now: datetime,
 ) -> Attendance:
     """After the start, the leader settles one person: present (the whole shift where
@@ -303,6 +313,7 @@ async def review(
         record.status = AttendanceStatus.NO_SHOW
     record.reviewed_by, record.reviewed_at, record.updated_at = actor.id, now, now
     await session.flush()
+    await credit_attendance(session, record, settings=ledger, zone=zone, now=now)
     return record
 
 
@@ -314,7 +325,12 @@ class Closed:
 
 
 async def close_ended(
-    session: AsyncSession, *, settings: ShiftSettings, now: datetime
+    session: AsyncSession,
+    *,
+    settings: ShiftSettings,
+    ledger: LedgerSettings,
+    zone: ZoneInfo,
+    now: datetime,
 ) -> list[Closed]:
     """Close shifts past their check-out grace: missing check-outs and check-ins are
     marked for the leader's review (never credited silently). Safe to run repeatedly."""
@@ -358,6 +374,8 @@ async def close_ended(
             elif record.status == AttendanceStatus.CHECKED_IN:
                 record.status, record.updated_at = AttendanceStatus.NEEDS_REVIEW, now
                 needs_review += 1
+            else:  # checked out (or confirmed): the minutes go into the ledger
+                await credit_attendance(session, record, settings=ledger, zone=zone, now=now)
         shift.status, shift.closed_at = ShiftStatus.CLOSED, now
         shift.version += 1
         closed.append(Closed(shift, needs_review, absent))

@@ -194,3 +194,25 @@ class InvalidDate(DomainError):
 
 class InvalidTime(DomainError):
     message = N_("Please choose a time with the buttons, or type one like 07:30.")
+
+
+class FutureDate(DomainError):
+    message = N_("Service can only be logged for today or earlier.")
+
+
+class DayFull(DomainError):
+    message = N_("That would make more than 24 hours on one day. Please check the duration.")
+
+
+class AlreadyDecided(DomainError):
+    message = N_("This has already been decided.")
+
+
+class OwnEntry(DomainError):
+    message = N_("Nobody approves or corrects their own service minutes.")
+
+
+class DisputeTooLate(DomainError):
+    message = N_(
+        "A shift's times can be corrected within {days} days. Please ask your team leader."
+    )

@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Community, Grid, Person, Team, Volunteer
@@ -365,6 +367,7 @@ async def confirm(session: AsyncSession, person: Person, *, now: datetime) -> Co
     if volunteer is None:
         volunteer = Volunteer(
             person_id=person.id,
+            number=await _next_volunteer_number(session),
             grid_id=grid.id,
             real_name=state.name,
             phone=state.phone,
@@ -413,6 +416,17 @@ async def open_invite(
         return InviteOutcome(team=team, joined=joined)
     state = await begin(session, person, now=now, join_code=code)
     return InviteOutcome(team=team, registration=state)
+
+
+async def _next_volunteer_number(session: AsyncSession) -> int:
+    # Registrations are rare and the number is unique in the database: a
+    # simultaneous second one fails and is retried by the person.
+    highest = (await session.exec(select(func.max(Volunteer.number)))).one()
+    return (highest or 0) + 1
+
+
+def volunteer_number(prefix: str, number: int) -> str:
+    return f"{prefix}{number:06d}"
 
 
 def _toggled(selected: list[str], option: str, *, order: list[str]) -> list[str]:

@@ -86,6 +86,8 @@ class OrganisationSettings(LocalizedName):
     """The street office or town that runs the campaign."""
 
     contact: str | None = Field(default=None, max_length=80)
+    # Volunteer numbers read <prefix><number>, e.g. CD000123.
+    volunteer_number_prefix: str = Field(default="V", pattern=r"^[A-Z0-9]{0,8}$")
 
 
 class GridSettings(LocalizedName):
@@ -187,6 +189,36 @@ class ShiftSettings(_Strict):
         return next((k for k in self.kinds if k.code == code), None)
 
 
+class LedgerSettings(_Strict):
+    # Minutes from check-in/out verified at the post (QR code or location) are
+    # approved without a leader; others wait for one.
+    auto_approve_verified: bool = True
+    # A manual entry older than this needs an administrator's approval.
+    manual_max_age_days: int = Field(default=30, ge=1, le=366)
+    # A volunteer may ask to correct a shift's recorded times this long after.
+    dispute_days: int = Field(default=7, ge=0, le=60)
+    # Star levels by cumulative recorded hours (Ministry of Civil Affairs'
+    # 2012 volunteer service record rules, 志愿服务记录办法): one to five stars.
+    star_hours: list[int] = Field(default_factory=lambda: [100, 300, 600, 1000, 1500])
+
+    @field_validator("star_hours")
+    @classmethod
+    def _increasing(cls, hours: list[int]) -> list[int]:
+        if not hours or any(h <= 0 for h in hours) or hours != sorted(set(hours)):
+            raise ValueError("must be positive hours in increasing order")
+        return hours
+
+
+class CertificateSettings(_Strict):
+    """Who issues service certificates ("谁记录谁证明")."""
+
+    issuer: str = Field(default="", max_length=80)  # default: the organisation's name
+    person_in_charge: str = Field(default="", max_length=40)
+    handler: str = Field(default="", max_length=40)
+    contact: str = Field(default="", max_length=80)
+    serial_prefix: str = Field(default="ZYFW", pattern=r"^[A-Z0-9]{1,8}$")
+
+
 class Settings(_Strict):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -196,6 +228,8 @@ class Settings(_Strict):
     )
     registration: RegistrationSettings = Field(default_factory=RegistrationSettings)
     shifts: ShiftSettings = Field(default_factory=ShiftSettings)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    certificates: CertificateSettings = Field(default_factory=CertificateSettings)
     communities: list[CommunitySettings] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ class Database:
     url: str
     engine: AsyncEngine
     session_factory: SessionFactory
+    # SQLite: a migrated, empty database file copied in before each test.
+    template: Path | None = None
 
 
 async def _admin_statement(base_url: str, statement: str) -> None:
@@ -84,28 +87,35 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 async def database(request, tmp_path_factory) -> AsyncIterator[Database]:
+    template = None
     if request.param == "postgres":
         url = request.getfixturevalue("postgres_url")
+        await upgrade_to_head(url)
     else:
-        path = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
-        url = f"sqlite+aiosqlite:///{path}"
-    await upgrade_to_head(url)
+        folder = tmp_path_factory.mktemp("sqlite")
+        template = folder / "template.sqlite3"
+        await upgrade_to_head(f"sqlite+aiosqlite:///{template}")
+        url = f"sqlite+aiosqlite:///{folder / 'test.sqlite3'}"
     engine = create_engine(url)
     try:
-        yield Database(request.param, url, engine, create_session_factory(engine))
+        yield Database(request.param, url, engine, create_session_factory(engine), template)
     finally:
         await engine.dispose()
 
 
 async def _empty_all_tables(db: Database) -> None:
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    if db.template is not None:
+        # The ledger refuses DELETE (append-only), so SQLite starts from a fresh copy.
+        await db.engine.dispose()
+        target = Path(make_url(db.url).database)
+        for leftover in (target, *(target.with_name(target.name + s) for s in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(db.template, target)
+        return
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     async with db.engine.begin() as connection:
-        if db.backend == "postgres":
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            await connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                await connection.execute(text(f'DELETE FROM "{name}"'))
+        # TRUNCATE fires no row triggers, so the append-only ledger empties too.
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

@@ -38,11 +38,13 @@ from services.errors import (
 )
 from services.i18n import Catalogs
 from services.recurrence import Repeat
+from services.settings import LedgerSettings
 from tests.services import helpers
 from tests.services.helpers import NOW, POST_LAT, POST_LON, SHANGHAI
 
 # The test shift: Friday 27 Nov 2026 08:30–10:30 Shanghai = 00:30–02:30 UTC.
 START = NOW.replace(hour=0, minute=30)
+LEDGER = LedgerSettings()
 # The day before: sign-ups and changes are open.
 EARLIER = NOW - timedelta(days=1)
 
@@ -528,15 +530,23 @@ async def test_close_marks_missing_check_outs_for_review(db, world, shift_settin
     async with db.session_factory.begin() as session:
         assert (
             await attendance.close_ended(
-                session, settings=shift_settings, now=end + grace - timedelta(seconds=1)
+                session,
+                settings=shift_settings,
+                ledger=LEDGER,
+                zone=SHANGHAI,
+                now=end + grace - timedelta(seconds=1),
             )
             == []
         )
-        (closed,) = await attendance.close_ended(session, settings=shift_settings, now=end + grace)
+        (closed,) = await attendance.close_ended(
+            session, settings=shift_settings, ledger=LEDGER, zone=SHANGHAI, now=end + grace
+        )
         assert (closed.needs_review, closed.absent) == (1, 1)
         # Closing again changes nothing.
         assert (
-            await attendance.close_ended(session, settings=shift_settings, now=end + grace * 2)
+            await attendance.close_ended(
+                session, settings=shift_settings, ledger=LEDGER, zone=SHANGHAI, now=end + grace * 2
+            )
             == []
         )
     async with db.session_factory() as session:
@@ -554,14 +564,35 @@ async def test_close_marks_missing_check_outs_for_review(db, world, shift_settin
     async with db.session_factory.begin() as session:
         with pytest.raises(PermissionDenied):
             await attendance.review(
-                session, stayed, shift.id, absent.id, present=False, now=end + grace
+                session,
+                stayed,
+                shift.id,
+                absent.id,
+                present=False,
+                ledger=LEDGER,
+                zone=SHANGHAI,
+                now=end + grace,
             )
         no_show = await attendance.review(
-            session, world["leader"], shift.id, absent.id, present=False, now=end + grace
+            session,
+            world["leader"],
+            shift.id,
+            absent.id,
+            present=False,
+            ledger=LEDGER,
+            zone=SHANGHAI,
+            now=end + grace,
         )
         assert no_show.status == AttendanceStatus.NO_SHOW
         confirmed = await attendance.review(
-            session, world["leader"], shift.id, forgot.id, present=True, now=end + grace
+            session,
+            world["leader"],
+            shift.id,
+            forgot.id,
+            present=True,
+            ledger=LEDGER,
+            zone=SHANGHAI,
+            now=end + grace,
         )
         assert confirmed.status == AttendanceStatus.CONFIRMED
         assert confirmed.checked_out_at == end and confirmed.check_out_method == "leader"
@@ -588,7 +619,12 @@ async def test_leader_checks_in_by_hand_and_confirms_all(db, world, shift_settin
             await attendance.shift_roster(session, a, shift.id)
         assert (
             await attendance.confirm_all_present(
-                session, world["leader"], shift.id, now=START + timedelta(hours=2, minutes=5)
+                session,
+                world["leader"],
+                shift.id,
+                ledger=LEDGER,
+                zone=SHANGHAI,
+                now=START + timedelta(hours=2, minutes=5),
             )
             == 2
         )
