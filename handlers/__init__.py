@@ -11,10 +11,14 @@ from telegram.ext import (
 )
 
 from handlers import (
+    certificates,
+    exports,
     fallback,
     flows,
     groups,
     help,
+    log,
+    minutes,
     posts,
     profile,
     registration,
@@ -47,6 +51,13 @@ def register_handlers(application: Application) -> None:
         "newshift": shift_setup.on_newshift,
         "roster": roster.on_roster,
         "posts": posts.on_posts,
+        "minutes": minutes.on_minutes,
+        "log": log.on_log,
+        "ranking": minutes.on_ranking,
+        "approvals": minutes.on_approvals,
+        "export": exports.on_export,
+        "certificate": certificates.on_certificate,
+        "verify": certificates.on_verify,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
@@ -70,6 +81,12 @@ def register_handlers(application: Application) -> None:
         r"^ro:": roster.on_button,
         r"^po:": posts.on_button,
         r"^grp:": groups.on_button,
+        r"^mn:": minutes.on_button,
+        r"^lg:": minutes.on_decision_button,
+        r"^rk:": minutes.on_ranking_button,
+        r"^lo:": log.on_button,
+        r"^ex:": exports.on_button,
+        r"^ct:": certificates.on_button,
     }
     for pattern, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
@@ -78,6 +95,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE & filters.CONTACT, flows.on_contact))
     application.add_handler(MessageHandler(PRIVATE & filters.LOCATION, flows.on_location))
+    application.add_handler(MessageHandler(PRIVATE & filters.PHOTO, flows.on_photo))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, flows.on_text))
     application.add_handler(MessageHandler(PRIVATE, flows.on_unsupported))
 

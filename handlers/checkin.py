@@ -8,15 +8,13 @@ from handlers.common import Message, Response, Work
 from services import attendance
 from services.attendance import CheckResult
 from services.errors import TooFar
-from services.i18n import render
+from services.i18n import format_duration, render
 from services.shifts import shift_label
 
 
-def _duration(w: Work, result: CheckResult) -> str:
+def _minutes_there(result: CheckResult) -> int:
     record = result.attendance
-    minutes = int((record.checked_out_at - record.checked_in_at).total_seconds() // 60)
-    hours, rest = divmod(minutes, 60)
-    return w.tr("{hours} h {minutes} min").format(hours=hours, minutes=rest)
+    return int((record.checked_out_at - record.checked_in_at).total_seconds() // 60)
 
 
 def checked(w: Work, result: CheckResult) -> Response:
@@ -34,7 +32,7 @@ def checked(w: Work, result: CheckResult) -> Response:
         ).format(
             time=f"{record.checked_out_at.astimezone(zone):%H:%M}",
             shift=label,
-            duration=_duration(w, result),
+            duration=format_duration(w.tr, _minutes_there(result)),
         )
     return Response(messages=[Message(text)])
 

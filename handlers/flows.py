@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import ReplyKeyboardRemove, Update
 
+from handlers import certificates as certificates_ui
 from handlers import checkin as checkin_ui
+from handlers import log as log_ui
+from handlers import minutes as minutes_ui
 from handlers import posts as posts_ui
 from handlers import registration as registration_ui
 from handlers import shift_setup as shift_setup_ui
@@ -13,7 +18,9 @@ from handlers import teams as teams_ui
 from handlers.common import Message, Response, Work, respond, work
 from handlers.context import BotContext
 from models import ConversationDraft
-from services import drafts, post_setup, registration, shift_setup, team_setup
+from services import drafts, log_setup, post_setup, registration, shift_setup, team_setup
+from services.log_setup import LogStep
+from services.notifier import Notice
 from services.registration import RegistrationState, Step
 
 
@@ -32,43 +39,104 @@ async def current_prompt(w: Work, draft: ConversationDraft) -> list[Message]:
         return await shift_setup_ui.prompt(w, await shift_setup.current(w.session, w.person))
     if draft.flow in (post_setup.NEW, post_setup.EDIT):
         return await posts_ui.prompt(w, draft.flow, draft.step)
-    if draft.flow == shifts_ui.CANCEL_FLOW:
+    if draft.flow == log_setup.FLOW:
+        return await log_ui.prompt(w, await log_setup.current(w.session, w.person))
+    if draft.flow == minutes_ui.DISPUTE_FLOW and draft.step == "times":
+        return [
+            Message(
+                w.tr(
+                    "When did you really arrive and leave? Type it like 08:30-10:15 "
+                    "(or /cancel). Only time within the shift counts."
+                )
+            )
+        ]
+    if draft.flow in (
+        shifts_ui.CANCEL_FLOW,
+        minutes_ui.DISPUTE_FLOW,
+        minutes_ui.REJECT_FLOW,
+        certificates_ui.DECLINE_FLOW,
+    ):
         return [Message(w.tr("Please type the reason in a few words (or /cancel)."))]
     return []
 
 
+# Work to do once the transaction committed (telling other people).
+AfterCommit = Callable[[BotContext], Awaitable[None]] | None
+POST_FLOWS = (post_setup.NEW, post_setup.EDIT)
+TYPED_LOG_STEPS = (LogStep.DATE, LogStep.DURATION, LogStep.NOTE)
+
+
+def _notify(notices: list[tuple[int, Notice]]) -> AfterCommit:
+    async def send(context: BotContext) -> None:
+        for person_id, notice in notices:
+            await context.deps.notifier.notify(person_id, notice)
+
+    return send if notices else None
+
+
+async def _answer_text(
+    w: Work, context: BotContext, draft: ConversationDraft, text: str
+) -> tuple[Response, AfterCommit]:
+    flow, step = draft.flow, draft.step
+    if flow == registration.FLOW:
+        return await registration_ui.on_text(w, _registration_state(draft), text), None
+    if flow == team_setup.FLOW and step == team_setup.STEP_NAME:
+        return await teams_ui.on_newteam_text(w, context, text), None
+    if flow == shift_setup.FLOW:
+        return await shift_setup_ui.on_text(w, text), None
+    if flow in POST_FLOWS and step in (post_setup.NAME, post_setup.ADDRESS):
+        return await posts_ui.answer(w, context, flow, text=text), None
+    if flow in POST_FLOWS and step == post_setup.LOCATION:
+        # Coordinates copied from a map app ("31.2304, 121.4737") do as well.
+        location = post_setup.parse_coordinates(text)
+        return await posts_ui.answer(w, context, flow, location=location), None
+    if flow == log_setup.FLOW and step in TYPED_LOG_STEPS:
+        return await log_ui.on_text(w, text), None
+    if flow == shifts_ui.CANCEL_FLOW:
+        response, notices = await shifts_ui.on_cancel_reason_text(w, text)
+
+        async def after(context: BotContext) -> None:
+            await shifts_ui.after_cancel(context, notices)
+
+        return Response(messages=[response.edit]), after
+    reasons = {
+        minutes_ui.DISPUTE_FLOW: minutes_ui.on_dispute_text,
+        minutes_ui.REJECT_FLOW: minutes_ui.on_reject_reason_text,
+        certificates_ui.DECLINE_FLOW: certificates_ui.on_decline_text,
+    }
+    if flow in reasons:
+        response, notices = await reasons[flow](w, text)
+        return response, _notify(notices)
+    hint = Message(w.tr("Please choose with the buttons below."))
+    return Response(messages=[hint, *await current_prompt(w, draft)]), None
+
+
 async def on_text(update: Update, context: BotContext) -> None:
     text = update.message.text or ""
-    cancel_notices = None
+    after: AfterCommit = None
     async with work(update, context) as w:
         draft = await drafts.latest(w.session, w.person.id)
         if draft is None:
             response = Response.say(
                 w.tr("Sorry, I did not understand that. Send /help to see what I can do.")
             )
-        elif draft.flow == registration.FLOW:
-            response = await registration_ui.on_text(w, _registration_state(draft), text)
-        elif draft.flow == team_setup.FLOW and draft.step == team_setup.STEP_NAME:
-            response = await teams_ui.on_newteam_text(w, context, text)
-        elif draft.flow == shift_setup.FLOW:
-            response = await shift_setup_ui.on_text(w, text)
-        elif draft.flow in (post_setup.NEW, post_setup.EDIT) and draft.step in (
-            post_setup.NAME,
-            post_setup.ADDRESS,
-        ):
-            response = await posts_ui.answer(w, context, draft.flow, text=text)
-        elif draft.flow in (post_setup.NEW, post_setup.EDIT) and draft.step == post_setup.LOCATION:
-            # Coordinates copied from a map app ("31.2304, 121.4737") do as well.
-            location = post_setup.parse_coordinates(text)
-            response = await posts_ui.answer(w, context, draft.flow, location=location)
-        elif draft.flow == shifts_ui.CANCEL_FLOW:
-            response, cancel_notices = await shifts_ui.on_cancel_reason_text(w, text)
-            response = Response(messages=[response.edit])
         else:
-            hint = Message(w.tr("Please choose with the buttons below."))
-            response = Response(messages=[hint, *await current_prompt(w, draft)])
+            response, after = await _answer_text(w, context, draft, text)
     await respond(update, response)
-    await shifts_ui.after_cancel(context, cancel_notices)
+    if after is not None:
+        await after(context)
+
+
+async def on_photo(update: Update, context: BotContext) -> None:
+    """A photo: evidence for a logged service, or else not expected here."""
+    async with work(update, context) as w:
+        draft = await drafts.latest(w.session, w.person.id)
+        if draft is not None and draft.flow == log_setup.FLOW and draft.step == LogStep.PHOTO:
+            largest = max(update.message.photo, key=lambda size: size.width * size.height)
+            response = await log_ui.on_photo(w, largest.file_id)
+        else:
+            response = await unexpected_input(w, draft)
+    await respond(update, response)
 
 
 async def on_location(update: Update, context: BotContext) -> None:

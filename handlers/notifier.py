@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
@@ -34,13 +35,32 @@ class TelegramNotifier:
         self._catalogs = catalogs
 
     async def notify(self, person_id: int, notice: Notice) -> Delivery | None:
+        return await self._to_person(person_id, lambda chat_id, tr: self._send(chat_id, notice, tr))
+
+    async def send_document(
+        self, person_id: int, filename: str, content: bytes, notice: Notice
+    ) -> Delivery | None:
+        async def send(chat_id: str, tr: Translator) -> Delivery:
+            message = await self._bot.send_document(
+                chat_id=chat_id,
+                document=InputFile(content, filename=filename),
+                caption=notice.text(tr)[:1024],
+                reply_markup=notice_markup(notice, tr),
+            )
+            return Delivery(identity.TELEGRAM, str(message.chat_id), str(message.message_id))
+
+        return await self._to_person(person_id, send)
+
+    async def _to_person(
+        self, person_id: int, send: Callable[[str, Translator], Awaitable[Delivery]]
+    ) -> Delivery | None:
         async with self._session_factory() as session:
             account = await identity.identity_of(session, person_id, identity.TELEGRAM)
             language = await identity.language_of_person(session, person_id)
         if account is None or not account.reachable:
             return None
         try:
-            return await self._send(account.chat_id, notice, language)
+            return await send(account.chat_id, self._catalogs.translator(language))
         except Forbidden:
             async with self._session_factory.begin() as session:
                 await identity.mark_unreachable(session, person_id, identity.TELEGRAM)
@@ -50,7 +70,7 @@ class TelegramNotifier:
 
     async def post(self, chat_id: str, notice: Notice, *, language: str) -> Delivery | None:
         try:
-            return await self._send(chat_id, notice, language)
+            return await self._send(chat_id, notice, self._catalogs.translator(language))
         except TelegramError as exc:
             log.warning("post to chat %s failed: %s", chat_id, exc)
             return None
@@ -74,8 +94,7 @@ class TelegramNotifier:
             return False
         return True
 
-    async def _send(self, chat_id: str, notice: Notice, language: str | None) -> Delivery:
-        tr = self._catalogs.translator(language)
+    async def _send(self, chat_id: str, notice: Notice, tr: Translator) -> Delivery:
         message = await self._bot.send_message(
             chat_id=chat_id, text=notice.text(tr), reply_markup=notice_markup(notice, tr)
         )

@@ -277,16 +277,26 @@ async def on_button(update: Update, context: BotContext) -> None:
         elif action in ("nsp", "okp"):
             sid, pid = (int_arg(a) for a in callback_args(update, 2))
             await attendance.review(
-                w.session, w.person, sid, pid, present=action == "okp",
-                ledger=w.deps.settings.ledger, zone=zone, now=w.now,
+                w.session,
+                w.person,
+                sid,
+                pid,
+                present=action == "okp",
+                ledger=w.deps.settings.ledger,
+                zone=zone,
+                now=w.now,
             )
             popup = w.tr("Saved.")
             message = await roster_message(w, sid)
         elif action == "all":
             (sid,) = callback_args(update, 1)
             count = await attendance.confirm_all_present(
-                w.session, w.person, int_arg(sid),
-                ledger=w.deps.settings.ledger, zone=zone, now=w.now,
+                w.session,
+                w.person,
+                int_arg(sid),
+                ledger=w.deps.settings.ledger,
+                zone=zone,
+                now=w.now,
             )
             popup = w.tr.plural(
                 "{count} person confirmed.", "{count} people confirmed.", count

@@ -22,7 +22,7 @@ from handlers.common import (
 from handlers.context import BotContext
 from services import posts, shift_setup, shifts
 from services.errors import StaleAction
-from services.i18n import N_, format_day, format_span
+from services.i18n import N_, format_day, format_duration, format_span
 from services.recurrence import Repeat, to_utc
 from services.shift_cards import ShiftCard
 from services.shift_setup import OPEN_TO_ALL, SetupState, SetupStep
@@ -41,13 +41,6 @@ DATE_PICK_LABELS = {
     "this_friday": N_("This Friday"),
     "next_friday": N_("Next Friday"),
 }
-
-
-def _minutes(tr, minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    if rest == 0:
-        return tr.plural("{hours} hour", "{hours} hours", hours).format(hours=hours)
-    return tr("{hours} h {minutes} min").format(hours=hours, minutes=rest)
 
 
 async def prompt(w: Work, state: SetupState) -> list[Message]:
@@ -108,7 +101,7 @@ async def prompt(w: Work, state: SetupState) -> list[Message]:
         default = settings.kind(state.kind).default_minutes
         choices = sorted({*shift_setup.DURATION_CHOICES, default})
         buttons = [
-            button(("• " if m == default else "") + _minutes(tr, m), f"{PREFIX}:dur:{m}")
+            button(("• " if m == default else "") + format_duration(tr, m), f"{PREFIX}:dur:{m}")
             for m in choices
         ]
         text = tr("How long? Or type the minutes, like 90.")

@@ -20,3 +20,7 @@ ensure_venv() {  # $1: pip install target, e.g. "." or ".[dev]"
     fi
     "$VENV/bin/python" scripts/i18n.py compile >/dev/null
 }
+
+ensure_font() {  # the CJK font service certificates embed (fetched with npm, checked)
+    "$VENV/bin/python" scripts/fetch_font.py
+}

@@ -216,3 +216,7 @@ class DisputeTooLate(DomainError):
     message = N_(
         "A shift's times can be corrected within {days} days. Please ask your team leader."
     )
+
+
+class InvalidDuration(DomainError):
+    message = N_("Please choose a duration, or type one like 90 or 1.5h (15 minutes to 12 hours).")

@@ -122,6 +122,11 @@ def format_day(value: date, language: str) -> str:
     return format_skeleton("MMMEd", value, locale=_BABEL_LOCALES[language])
 
 
+def format_month(value: date, language: str) -> str:
+    """A month (2026年11月 / Nov 2026)."""
+    return format_skeleton("yMMM", value, locale=_BABEL_LOCALES[language])
+
+
 def format_span(start: datetime, end: datetime, zone: ZoneInfo, language: str) -> str:
     """A shift's time in the local zone: 11月27日周五 08:30–10:30."""
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
@@ -129,6 +134,19 @@ def format_span(start: datetime, end: datetime, zone: ZoneInfo, language: str) -
     if local_end.date() != local_start.date():
         span = f"{local_start:%H:%M}–{format_day(local_end.date(), language)} {local_end:%H:%M}"
     return f"{format_day(local_start.date(), language)} {span}"
+
+
+def format_duration(tr: Translator, minutes: int) -> str:
+    """45 分钟 · 2 小时 · 1 小时 30 分钟 (a minus sign for corrections that take time away)."""
+    sign, minutes = ("-" if minutes < 0 else ""), abs(minutes)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        text = tr.plural("{minutes} minute", "{minutes} minutes", rest).format(minutes=rest)
+    elif not rest:
+        text = tr.plural("{hours} hour", "{hours} hours", hours).format(hours=hours)
+    else:
+        text = tr("{hours} h {minutes} min").format(hours=hours, minutes=rest)
+    return sign + text
 
 
 @runtime_checkable

@@ -46,6 +46,7 @@ from services.errors import (
 )
 from services.roles import leads_team
 from services.settings import LedgerSettings, ShiftSettings
+from services.teams import team_ids_of
 from services.validation import clean_text
 
 DAY_MINUTES = 24 * 60
@@ -63,13 +64,9 @@ def served_minutes(shift: Shift, checked_in: datetime, checked_out: datetime) ->
 
 
 async def _team_of(session: AsyncSession, person_id: int) -> int | None:
-    result = await session.exec(
-        select(TeamMember.team_id)
-        .where(TeamMember.person_id == person_id, TeamMember.left_at.is_(None))
-        .order_by(col(TeamMember.joined_at))
-        .limit(1)
-    )
-    return result.first()
+    """The team a person's service counts for when nothing says otherwise: their first."""
+    teams = await team_ids_of(session, person_id)
+    return teams[0] if teams else None
 
 
 async def credit_attendance(
@@ -186,7 +183,7 @@ async def log_manual(
         raise DayFull()
     if team_id is None:
         team_id = await _team_of(session, person.id)
-    elif team_id not in await _teams_of(session, person.id):
+    elif team_id not in await team_ids_of(session, person.id):
         raise NotTeamMember()
     entry = LedgerEntry(
         person_id=person.id,
@@ -208,15 +205,6 @@ async def log_manual(
     return entry
 
 
-async def _teams_of(session: AsyncSession, person_id: int) -> list[int]:
-    result = await session.exec(
-        select(TeamMember.team_id).where(
-            TeamMember.person_id == person_id, TeamMember.left_at.is_(None)
-        )
-    )
-    return list(result.all())
-
-
 # --- deciding ---------------------------------------------------------------------------
 
 
@@ -231,6 +219,13 @@ async def may_decide(session: AsyncSession, actor: Person, entry: LedgerEntry) -
         and entry.team_id is not None
         and await leads_team(session, actor, entry.team_id)
     )
+
+
+async def require_decider(session: AsyncSession, actor: Person, entry: LedgerEntry) -> None:
+    if entry.person_id == actor.id:
+        raise OwnEntry()
+    if not await may_decide(session, actor, entry):
+        raise PermissionDenied()
 
 
 async def approvers(session: AsyncSession, entry: LedgerEntry) -> list[int]:
@@ -271,10 +266,7 @@ async def decide(
     now: datetime,
 ) -> LedgerEntry:
     entry = await get_entry(session, entry_id, lock=True)
-    if entry.person_id == actor.id:
-        raise OwnEntry()
-    if not await may_decide(session, actor, entry):
-        raise PermissionDenied()
+    await require_decider(session, actor, entry)
     if entry.status != EntryStatus.PENDING:
         raise AlreadyDecided()
     note = clean_text(reason or "")[:200] or None
@@ -362,10 +354,7 @@ async def correct(
     original = await get_entry(session, entry_id, lock=True)
     if original.source == EntrySource.CORRECTION or original.status != EntryStatus.APPROVED:
         raise StaleAction()
-    if original.person_id == actor.id:
-        raise OwnEntry()
-    if not await may_decide(session, actor, original):
-        raise PermissionDenied()
+    await require_decider(session, actor, original)
     if not 0 <= new_minutes <= DAY_MINUTES:
         raise InvalidNumber(low=0, high=DAY_MINUTES)
     entry = await _correction(
@@ -400,7 +389,9 @@ async def request_correction(
     original = await get_entry(session, entry_id, lock=True)
     if original.person_id != person.id or original.source != EntrySource.SHIFT:
         raise PermissionDenied()
-    if original.status != EntryStatus.APPROVED and original.status != EntryStatus.PENDING:
+    # A pending entry is settled by its leader first: correcting it now could let a
+    # correction count for an entry that is later rejected.
+    if original.status != EntryStatus.APPROVED:
         raise StaleAction()
     shift = await session.get_one(Shift, original.shift_id)
     if now - shift.ends_at > timedelta(days=settings.dispute_days):
@@ -505,7 +496,7 @@ async def disputable(
         .where(
             LedgerEntry.person_id == person_id,
             LedgerEntry.source == EntrySource.SHIFT,
-            col(LedgerEntry.status).in_([EntryStatus.APPROVED, EntryStatus.PENDING]),
+            LedgerEntry.status == EntryStatus.APPROVED,
             Shift.ends_at >= since,
         )
         .order_by(col(LedgerEntry.service_date).desc())

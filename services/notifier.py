@@ -57,3 +57,9 @@ class Notifier(Protocol):
     async def edit(self, delivery: Delivery, notice: Notice, *, language: str) -> bool:
         """Replace a delivered notice's text and buttons."""
         ...
+
+    async def send_document(
+        self, person_id: int, filename: str, content: bytes, notice: Notice
+    ) -> Delivery | None:
+        """A file for the person, with the notice as its caption."""
+        ...

@@ -136,8 +136,9 @@ _DATE_FORMATS = (
 _TIME_FORMAT = re.compile(r"(?P<h>\d{1,2})[:：.点](?P<m>\d{2})?分?|(?P<h2>\d{1,2})点")
 
 
-def parse_date(text: str, today: date) -> date:
-    """2026-11-27, 11-27, 11/27, 11月27日; without a year, the next such date."""
+def parse_date(text: str, today: date, *, past: bool = False) -> date:
+    """2026-11-27, 11-27, 11/27, 11月27日. Without a year: the next such date, or
+    with `past` the latest one up to today (for logging service already done)."""
     cleaned = unicodedata.normalize("NFKC", text).strip()
     for pattern in _DATE_FORMATS:
         match = pattern.fullmatch(cleaned)
@@ -148,6 +149,8 @@ def parse_date(text: str, today: date) -> date:
             if parts.get("y"):
                 return date(int(parts["y"]), int(parts["m"]), int(parts["d"]))
             candidate = date(today.year, int(parts["m"]), int(parts["d"]))
+            if past:
+                return candidate if candidate <= today else candidate.replace(year=today.year - 1)
             return candidate if candidate >= today else candidate.replace(year=today.year + 1)
         except ValueError as exc:
             raise InvalidDate() from exc

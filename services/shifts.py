@@ -40,6 +40,7 @@ from services.posts import get_post
 from services.recurrence import Repeat, occurrences, rule_for, to_utc
 from services.roles import require_admin, require_leader_or_admin
 from services.settings import ShiftKindSettings, ShiftSettings
+from services.teams import team_ids_of
 from services.validation import clean_text
 
 CAPACITY_RANGE = (1, 500)
@@ -344,15 +345,6 @@ async def _by_id(session: AsyncSession, model, ids: set[int]) -> dict:
 async def info(session: AsyncSession, shift_id: int, *, person: Person | None = None) -> ShiftInfo:
     (found,) = await infos(session, [await get_shift(session, shift_id)], person=person)
     return found
-
-
-async def team_ids_of(session: AsyncSession, person_id: int) -> list[int]:
-    result = await session.exec(
-        select(TeamMember.team_id).where(
-            TeamMember.person_id == person_id, TeamMember.left_at.is_(None)
-        )
-    )
-    return list(result.all())
 
 
 async def may_join(session: AsyncSession, person: Person, shift: Shift) -> bool:

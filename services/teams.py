@@ -239,6 +239,16 @@ async def rotate_invite(
     return team
 
 
+async def team_ids_of(session: AsyncSession, person_id: int) -> list[int]:
+    """The teams a person is an active member of, in the order they joined."""
+    result = await session.exec(
+        select(TeamMember.team_id)
+        .where(TeamMember.person_id == person_id, TeamMember.left_at.is_(None))
+        .order_by(col(TeamMember.joined_at), col(TeamMember.team_id))
+    )
+    return list(result.all())
+
+
 async def leader_ids(session: AsyncSession, team_id: int) -> list[int]:
     result = await session.exec(
         select(TeamMember.person_id).where(

@@ -19,6 +19,7 @@ from services.errors import (
     InvalidReason,
     OwnEntry,
     PermissionDenied,
+    StaleAction,
 )
 from services.ledger import stars
 from tests.services import helpers
@@ -406,6 +407,71 @@ async def test_disputes_within_the_window(db, crew, settings):
     await _decide(db, crew["leader"], asked.id)
     async with db.session_factory() as session:
         assert (await ledger.totals(session, crew["volunteer"].id, today=TODAY)).total == 90
+
+
+async def test_a_pending_shift_entry_cannot_be_disputed(db, crew, settings):
+    async with db.session_factory.begin() as session:
+        shift = await helpers.shift(
+            session,
+            crew["leader"],
+            settings.shifts,
+            team_id=crew["team"].id,
+            post_id=crew["post"].id,
+        )
+        await signups.sign_up(
+            session,
+            crew["volunteer"],
+            shift.id,
+            settings=settings.shifts,
+            zone=SHANGHAI,
+            now=NOW - timedelta(days=1),
+        )
+        await attendance.leader_check_in(
+            session,
+            crew["leader"],
+            shift.id,
+            crew["volunteer"].id,
+            settings=settings.shifts,
+            now=START,
+        )
+        await attendance.check_by_location(
+            session,
+            crew["volunteer"],
+            POST_LAT,
+            POST_LON,
+            settings=settings.shifts,
+            zone=SHANGHAI,
+            now=START + timedelta(minutes=90),
+        )
+        await attendance.close_ended(
+            session,
+            settings=settings.shifts,
+            ledger=settings.ledger,
+            zone=SHANGHAI,
+            now=START + timedelta(hours=3),
+        )
+        (entry,) = (await session.exec(select(LedgerEntry))).all()
+        assert entry.status == EntryStatus.PENDING
+        assert (
+            await ledger.disputable(
+                session,
+                crew["volunteer"].id,
+                settings=settings.ledger,
+                now=START + timedelta(days=1),
+            )
+            == []
+        )
+        with pytest.raises(StaleAction):
+            await ledger.request_correction(
+                session,
+                crew["volunteer"],
+                entry.id,
+                started_at=START,
+                ended_at=START + timedelta(hours=2),
+                reason="我一直在",
+                settings=settings.ledger,
+                now=START + timedelta(days=1),
+            )
 
 
 async def test_totals_by_period_and_activity(db, crew, settings):

@@ -1,0 +1,215 @@
+"""Service certificates: a volunteer asks (/certificate), a leader or admin issues,
+the PDF arrives in the volunteer's chat; anyone can check one with /verify."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from telegram import Update
+
+from handlers.common import (
+    Message,
+    Response,
+    Work,
+    button,
+    callback_args,
+    int_arg,
+    keyboard,
+    respond,
+    work,
+)
+from handlers.context import BotContext
+from models import Certificate, Volunteer
+from services import certificates, drafts
+from services.errors import StaleAction
+from services.i18n import N_, format_duration
+from services.identity import language_of_person
+from services.notifier import Action, Notice
+from services.profile import real_name
+
+PERIODS = {"ty": N_("This year"), "ly": N_("Last year"), "all": N_("All my service")}
+DECLINE_FLOW = "certdecline"
+
+
+def _today(w: Work) -> date:
+    return w.now.astimezone(w.deps.settings.bot.zone).date()
+
+
+def _bounds(code: str, today: date) -> tuple[date, date] | None:
+    if code == "ty":
+        return date(today.year, 1, 1), today
+    if code == "ly":
+        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    if code == "all":
+        return date(2000, 1, 1), today
+    return None
+
+
+def _choose_period(w: Work) -> Message:
+    rows = [[button(w.tr(label), f"ct:p:{code}")] for code, label in PERIODS.items()]
+    text = w.tr(
+        "A certificate of your volunteer service, issued by your team leader or the "
+        "office. For which period?"
+    )
+    return Message(text, keyboard(rows))
+
+
+async def on_certificate(update: Update, context: BotContext) -> None:
+    async with work(update, context) as w:
+        message = _choose_period(w)
+    await respond(update, Response(messages=[message]))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    action = (update.callback_query.data or "").split(":")[1]
+    told: list[tuple[int, Notice]] = []
+    document = None
+    async with work(update, context) as w:
+        if action == "new":
+            response = Response(messages=[_choose_period(w)])
+        elif action == "p":
+            (code,) = callback_args(update, 1)
+            bounds = _bounds(code, _today(w))
+            if bounds is None:
+                raise StaleAction()
+            asked = await certificates.request_certificate(
+                w.session, w.person, start=bounds[0], end=bounds[1], today=_today(w), now=w.now
+            )
+            told = await _ask_approvers(w, asked)
+            response = Response(
+                edit=Message(
+                    w.tr("📨 Your request has been sent. The certificate will arrive here.")
+                )
+            )
+        elif action == "ok":
+            (cert_id,) = callback_args(update, 1)
+            issued = await certificates.decide_certificate(
+                w.session,
+                w.person,
+                int_arg(cert_id),
+                approve=True,
+                reason=None,
+                settings=w.deps.settings.certificates,
+                organisation_name=w.deps.settings.organisation.label("zh_Hans"),
+                zone=w.deps.settings.bot.zone,
+                now=w.now,
+            )
+            document = await _document(w, issued)
+            response = Response(
+                edit=Message(w.tr("✅ Issued: {serial}").format(serial=issued.serial))
+            )
+        elif action == "no":
+            (cert_id,) = callback_args(update, 1)
+            await drafts.save(
+                w.session,
+                w.person.id,
+                DECLINE_FLOW,
+                step="reason",
+                data={"certificate_id": int_arg(cert_id)},
+                now=w.now,
+            )
+            response = Response(
+                edit=Message(w.tr("Please type the reason in a few words (or /cancel)."))
+            )
+        else:
+            raise StaleAction()
+    await respond(update, response)
+    await _deliver(context, told, document)
+
+
+async def _ask_approvers(w: Work, asked: Certificate) -> list[tuple[int, Notice]]:
+    who = await real_name(w.session, asked.person_id)
+    notice = Notice(
+        N_("📄 {name} asks for a service certificate for {start} – {end}."),
+        {"name": who, "start": asked.period_start.isoformat(), "end": asked.period_end.isoformat()},
+        actions=(
+            (
+                Action(N_("✅ Issue"), f"ct:ok:{asked.id}"),
+                Action(N_("❌ Decline"), f"ct:no:{asked.id}"),
+            ),
+        ),
+    )
+    return [(p, notice) for p in await certificates.certificate_approvers(w.session, asked)]
+
+
+async def _document(w: Work, issued: Certificate) -> tuple[int, str, bytes, Notice]:
+    volunteer = await w.session.get_one(Volunteer, issued.person_id)
+    language = await _language_of(w, issued.person_id)
+    tr = w.deps.catalogs.translator(language)
+    kinds = w.deps.settings.shifts
+    # Rendering takes a noticeable moment (font subsetting): off the event loop.
+    content = await asyncio.to_thread(
+        certificates.render_pdf,
+        issued,
+        volunteer,
+        tr=tr,
+        number_prefix=w.deps.settings.organisation.volunteer_number_prefix,
+        activity_label=lambda code: (
+            kinds.kind(code).label(tr.language) if kinds.kind(code) else code
+        ),
+        zone=w.deps.settings.bot.zone,
+    )
+    notice = Notice(
+        N_("📄 Your service certificate: {duration} of volunteer service. Serial {serial}."),
+        {"duration": format_duration(tr, issued.minutes or 0), "serial": issued.serial},
+    )
+    return issued.person_id, f"certificate-{issued.serial}.pdf", content, notice
+
+
+async def _language_of(w: Work, person_id: int) -> str:
+    return await language_of_person(w.session, person_id) or w.deps.settings.bot.default_language
+
+
+async def _deliver(context: BotContext, told, document) -> None:
+    for person_id, notice in told:
+        await context.deps.notifier.notify(person_id, notice)
+    if document is not None:
+        person_id, filename, content, notice = document
+        await context.deps.notifier.send_document(person_id, filename, content, notice)
+
+
+async def on_decline_text(w: Work, text: str) -> tuple[Response, list[tuple[int, Notice]]]:
+    draft = await drafts.load(w.session, w.person.id, DECLINE_FLOW)
+    if draft is None:
+        raise StaleAction()
+    declined = await certificates.decide_certificate(
+        w.session,
+        w.person,
+        draft.data["certificate_id"],
+        approve=False,
+        reason=text,
+        settings=w.deps.settings.certificates,
+        organisation_name=w.deps.settings.organisation.label("zh_Hans"),
+        now=w.now,
+    )
+    await drafts.discard(w.session, w.person.id, DECLINE_FLOW)
+    notice = Notice(
+        N_("Your certificate request was declined: {reason}"), {"reason": declined.decision_note}
+    )
+    return Response.say(w.tr("Declined; they have been told.")), [(declined.person_id, notice)]
+
+
+async def on_verify(update: Update, context: BotContext) -> None:
+    serial = " ".join(context.args or [])
+    async with work(update, context) as w:
+        if not serial:
+            text = w.tr("Send /verify followed by the serial printed on the certificate.")
+        else:
+            found = await certificates.verify(w.session, serial, zone=w.deps.settings.bot.zone)
+            text = (
+                w.tr(
+                    "✅ Certificate {serial} is genuine: {initial}, {duration} of volunteer "
+                    "service from {start} to {end}, issued {issued}."
+                ).format(
+                    serial=certificates.normalize_serial(serial),
+                    initial=found.initial,
+                    duration=format_duration(w.tr, found.minutes),
+                    start=found.period_start.isoformat(),
+                    end=found.period_end.isoformat(),
+                    issued=found.issued_on.isoformat(),
+                )
+                if found
+                else w.tr("❌ No certificate with this serial was issued.")
+            )
+    await respond(update, Response.say(text))

@@ -1,0 +1,475 @@
+"""Service minutes in chat: /minutes (totals, star level, history, corrections),
+/ranking, and /approvals where leaders decide pending entries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from telegram import Update
+
+from handlers.common import (
+    Message,
+    Response,
+    Work,
+    button,
+    callback_args,
+    in_rows,
+    int_arg,
+    keyboard,
+    pager_row,
+    paginate,
+    respond,
+    work,
+)
+from handlers.context import BotContext
+from models import EntryStatus, LedgerEntry, Team, Volunteer
+from services import drafts, ledger
+from services.errors import InvalidTime, NotRegistered, PermissionDenied, StaleAction
+from services.i18n import N_, format_duration, format_month
+from services.ledger_text import EntryLabel, history_line
+from services.notifier import Action, Notice
+from services.profile import real_name
+from services.roles import Role, roles_of
+from services.shift_setup import parse_time
+from services.teams import team_ids_of
+
+HISTORY_PER_PAGE = 10
+APPROVALS_PER_PAGE = 5
+DISPUTE_FLOW = "dispute"
+REJECT_FLOW = "rejectreason"
+LEADING = frozenset({Role.LEADER, Role.ADMIN})
+REJECT_REASONS = {
+    "unknown": N_("Not in our records"),
+    "duration": N_("The duration is not right"),
+    "twice": N_("Already recorded"),
+}
+
+
+def _today(w: Work) -> date:
+    return w.now.astimezone(w.deps.settings.bot.zone).date()
+
+
+# --- /minutes ----------------------------------------------------------------------------------
+
+
+async def on_minutes(update: Update, context: BotContext) -> None:
+    async with work(update, context) as w:
+        message = await _summary(w)
+    await respond(update, Response(messages=[message]))
+
+
+async def _summary(w: Work) -> Message:
+    tr = w.tr
+    volunteer = await w.session.get(Volunteer, w.person.id)
+    if volunteer is None:
+        raise NotRegistered()
+    totals = await ledger.totals(w.session, w.person.id, today=_today(w))
+    level = ledger.stars(totals.total, w.deps.settings.ledger.star_hours)
+    kinds = w.deps.settings.shifts
+    lines = [
+        tr("⏱ Service of {name}").format(name=volunteer.real_name),
+        tr("In total: {duration}").format(duration=format_duration(tr, totals.total)),
+        tr("This month: {month} · this year: {year}").format(
+            month=format_duration(tr, totals.this_month), year=format_duration(tr, totals.this_year)
+        ),
+    ]
+    if totals.by_activity:
+        parts = [
+            f"{kinds.kind(code).label(tr.language) if kinds.kind(code) else code} "
+            f"{format_duration(tr, minutes)}"
+            for code, minutes in sorted(totals.by_activity.items(), key=lambda kv: -kv[1])
+        ]
+        lines.append(tr("By kind: {kinds}").format(kinds=tr(", ").join(parts)))
+    if totals.pending:
+        lines.append(
+            tr("Waiting for approval: {duration}").format(
+                duration=format_duration(tr, totals.pending)
+            )
+        )
+    stars = "⭐" * level.level
+    if level.next_hours is None:
+        lines.append(tr("{stars} Five-star volunteer: the highest level.").format(stars=stars))
+    elif level.level == 0:
+        lines.append(
+            tr("{missing} to your first star ({hours} hours)").format(
+                missing=format_duration(tr, level.minutes_to_next), hours=level.next_hours
+            )
+        )
+    else:
+        lines.append(
+            (stars + " " if stars else "")
+            + tr("{level}-star volunteer · {missing} to the next star ({hours} hours)").format(
+                level=level.level,
+                missing=format_duration(tr, level.minutes_to_next),
+                hours=level.next_hours,
+            )
+        )
+    rows = [
+        [button(tr("📜 History"), "mn:h:0"), button(tr("✏️ Correct a shift's times"), "mn:d")],
+        [button(tr("🏅 Ranking"), "rk:team:0"), button(tr("📄 Service certificate"), "ct:new")],
+        [
+            button(
+                tr("🙈 Hide my name in rankings")
+                if volunteer.in_rankings
+                else tr("🙋 Show my name in rankings"),
+                f"mn:rank:{0 if volunteer.in_rankings else 1}",
+            )
+        ],
+    ]
+    return Message("\n".join(lines), keyboard(rows))
+
+
+async def _history(w: Work, page: int) -> Message:
+    tr = w.tr
+    entries = await ledger.history(
+        w.session, w.person.id, limit=HISTORY_PER_PAGE + 1, offset=page * HISTORY_PER_PAGE
+    )
+    more = len(entries) > HISTORY_PER_PAGE
+    entries = entries[:HISTORY_PER_PAGE]
+    if not entries:
+        text = tr("Nothing recorded yet. Sign up for a shift with /shifts, or /log service.")
+    else:
+        zone = w.deps.settings.bot.zone
+        lines = [tr("Your service record (newest first):"), ""]
+        lines += [history_line(tr, e, w.deps.settings.shifts, zone) for e in entries]
+        text = "\n".join(lines)
+    nav = []
+    if page:
+        nav.append(button(tr("◀ Previous"), f"mn:h:{page - 1}"))
+    if more:
+        nav.append(button(tr("Next ▶"), f"mn:h:{page + 1}"))
+    return Message(text, keyboard([nav, [button(tr("◀ Back"), "mn:s")]]))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    action = (update.callback_query.data or "").split(":")[1]
+    async with work(update, context) as w:
+        if action == "s":
+            message = await _summary(w)
+        elif action == "h":
+            (page,) = callback_args(update, 1)
+            message = await _history(w, max(0, int_arg(page)))
+        elif action == "rank":
+            (shown,) = callback_args(update, 1)
+            await ledger.set_in_rankings(w.session, w.person, shown == "1")
+            message = await _summary(w)
+        elif action == "d":
+            message = await _disputable(w)
+        elif action == "de":
+            (entry_id,) = callback_args(update, 1)
+            message = await _ask_times(w, int_arg(entry_id))
+        else:
+            raise StaleAction()
+    await respond(update, Response(edit=message))
+
+
+# --- correcting a shift's times ------------------------------------------------------------------
+
+
+async def _disputable(w: Work) -> Message:
+    tr = w.tr
+    entries = await ledger.disputable(
+        w.session, w.person.id, settings=w.deps.settings.ledger, now=w.now
+    )
+    if not entries:
+        text = tr("There is no shift from the last {days} days to correct.").format(
+            days=w.deps.settings.ledger.dispute_days
+        )
+        return Message(text, keyboard([[button(tr("◀ Back"), "mn:s")]]))
+    zone = w.deps.settings.bot.zone
+    buttons = [
+        button(history_line(tr, e, w.deps.settings.shifts, zone)[:60], f"mn:de:{e.id}")
+        for e in entries
+    ]
+    rows = [*in_rows(buttons, 1), [button(tr("◀ Back"), "mn:s")]]
+    return Message(tr("Which shift's recorded times are wrong?"), keyboard(rows))
+
+
+async def _ask_times(w: Work, entry_id: int) -> Message:
+    entry = await ledger.get_entry(w.session, entry_id)
+    if entry.person_id != w.person.id:
+        raise StaleAction()
+    await drafts.save(
+        w.session, w.person.id, DISPUTE_FLOW, step="times", data={"entry_id": entry_id}, now=w.now
+    )
+    return Message(
+        w.tr(
+            "When did you really arrive and leave? Type it like 08:30-10:15 "
+            "(or /cancel). Only time within the shift counts."
+        )
+    )
+
+
+async def on_dispute_text(w: Work, text: str) -> tuple[Response, list[tuple[int, Notice]]]:
+    """The typed times, then the typed reason; then the leaders are asked."""
+    draft = await drafts.load(w.session, w.person.id, DISPUTE_FLOW)
+    if draft is None:
+        raise StaleAction()
+    data = dict(draft.data)
+    if draft.step == "times":
+        start, end = _times(text)
+        data["start"], data["end"] = start, end
+        await drafts.save(w.session, w.person.id, DISPUTE_FLOW, step="reason", data=data, now=w.now)
+        return Response.say(w.tr("What happened? (a few words for your leader)")), []
+    entry = await ledger.get_entry(w.session, data["entry_id"])
+    day = entry.service_date
+    zone = w.deps.settings.bot.zone
+    asked = await ledger.request_correction(
+        w.session,
+        w.person,
+        entry.id,
+        started_at=_on(day, data["start"], zone),
+        ended_at=_on(day, data["end"], zone),
+        reason=text,
+        settings=w.deps.settings.ledger,
+        now=w.now,
+    )
+    await drafts.discard(w.session, w.person.id, DISPUTE_FLOW)
+    notices = await approval_notices(w, asked)
+    text = w.tr("Sent to your leader: {entry}. You will be told the answer.").format(
+        entry=EntryLabel(asked, w.deps.settings.shifts).localize(w.tr)
+    )
+    return Response.say(text), notices
+
+
+def _times(text: str) -> tuple[str, str]:
+    """08:30-10:15 (also with ~, ～ or 到 between)."""
+    for separator in ("～", "~", "到", "—", "–"):
+        text = text.replace(separator, "-")
+    parts = text.split("-")
+    if len(parts) != 2:
+        raise InvalidTime()
+    start, end = (parse_time(part) for part in parts)
+    return start.strftime("%H:%M"), end.strftime("%H:%M")
+
+
+def _on(day: date, hhmm: str, zone) -> datetime:
+    return datetime.combine(day, parse_time(hhmm), tzinfo=zone)
+
+
+# --- approvals ------------------------------------------------------------------------------------
+
+
+async def approval_notices(w: Work, entry: LedgerEntry) -> list[tuple[int, Notice]]:
+    """Ask whoever may decide a pending entry."""
+    who = await real_name(w.session, entry.person_id)
+    label = EntryLabel(entry, w.deps.settings.shifts, who)
+    message = (
+        N_("✏️ Correction asked: {entry}. Reason: {reason}")
+        if entry.corrects_id
+        else N_("📝 Service logged: {entry}. Note: {reason}")
+    )
+    notice = Notice(
+        message,
+        {"entry": label, "reason": entry.note or "—"},
+        actions=(
+            (
+                Action(N_("✅ Approve"), f"lg:ok:{entry.id}"),
+                Action(N_("❌ Reject"), f"lg:no:{entry.id}"),
+            ),
+        ),
+    )
+    return [(person_id, notice) for person_id in await ledger.approvers(w.session, entry)]
+
+
+async def on_approvals(update: Update, context: BotContext) -> None:
+    async with work(update, context) as w:
+        message = await _approvals(w, 0)
+    await respond(update, Response(messages=[message]))
+
+
+async def _approvals(w: Work, page: int) -> Message:
+    tr = w.tr
+    if not LEADING & await roles_of(w.session, w.person):
+        raise PermissionDenied()
+    waiting = await ledger.pending_for(w.session, w.person)
+    if not waiting:
+        return Message(tr("Nothing is waiting for your approval."))
+    shown = paginate(waiting, page, APPROVALS_PER_PAGE)
+    lines = [tr("Waiting for your approval:"), ""]
+    rows = []
+    for entry in shown.items:
+        label = EntryLabel(
+            entry, w.deps.settings.shifts, await real_name(w.session, entry.person_id)
+        )
+        line = f"#{entry.id} {label.localize(tr)}"
+        if entry.note:
+            line += f" · {entry.note}"
+        if entry.corrects_id:
+            line += " · " + tr("correction of #{id}").format(id=entry.corrects_id)
+        lines.append(line)
+        rows.append(
+            [
+                button(f"✅ #{entry.id}", f"lg:ok:{entry.id}"),
+                button(f"❌ #{entry.id}", f"lg:no:{entry.id}"),
+            ]
+        )
+    rows.append(pager_row(shown, tr, lambda n: f"lg:list:{n}"))
+    return Message("\n".join(lines), keyboard(rows))
+
+
+async def on_decision_button(update: Update, context: BotContext) -> None:
+    action = (update.callback_query.data or "").split(":")[1]
+    told: list[tuple[int, Notice]] = []
+    async with work(update, context) as w:
+        if action == "list":
+            (page,) = callback_args(update, 1)
+            response = Response(edit=await _approvals(w, int_arg(page)))
+        elif action == "ok":
+            (entry_id,) = callback_args(update, 1)
+            entry = await ledger.decide(
+                w.session, w.person, int_arg(entry_id), approve=True, now=w.now
+            )
+            response, told = await _decided(w, entry)
+        elif action == "no":
+            (entry_id,) = callback_args(update, 1)
+            entry = await ledger.get_entry(w.session, int_arg(entry_id))
+            await ledger.require_decider(w.session, w.person, entry)
+            reasons = [
+                button(w.tr(label), f"lg:nr:{entry.id}:{code}")
+                for code, label in REJECT_REASONS.items()
+            ]
+            rows = [
+                *in_rows(reasons, 1),
+                [button(w.tr("Another reason…"), f"lg:nr:{entry.id}:other")],
+            ]
+            response = Response(edit=Message(w.tr("Why not?"), keyboard(rows)))
+        elif action == "nr":
+            entry_id, code = callback_args(update, 2)
+            if code == "other":
+                entry = await ledger.get_entry(w.session, int_arg(entry_id))
+                await ledger.require_decider(w.session, w.person, entry)
+                await drafts.save(
+                    w.session,
+                    w.person.id,
+                    REJECT_FLOW,
+                    step="reason",
+                    data={"entry_id": entry.id},
+                    now=w.now,
+                )
+                response = Response(
+                    edit=Message(w.tr("Please type the reason in a few words (or /cancel)."))
+                )
+            elif code in REJECT_REASONS:
+                entry = await ledger.decide(
+                    w.session,
+                    w.person,
+                    int_arg(entry_id),
+                    approve=False,
+                    reason=w.tr(REJECT_REASONS[code]),
+                    now=w.now,
+                )
+                response, told = await _decided(w, entry)
+            else:
+                raise StaleAction()
+        else:
+            raise StaleAction()
+    await respond(update, response)
+    for person_id, notice in told:
+        await context.deps.notifier.notify(person_id, notice)
+
+
+async def on_reject_reason_text(w: Work, text: str) -> tuple[Response, list[tuple[int, Notice]]]:
+    draft = await drafts.load(w.session, w.person.id, REJECT_FLOW)
+    if draft is None:
+        raise StaleAction()
+    entry = await ledger.decide(
+        w.session, w.person, draft.data["entry_id"], approve=False, reason=text, now=w.now
+    )
+    await drafts.discard(w.session, w.person.id, REJECT_FLOW)
+    response, told = await _decided(w, entry)
+    return Response(messages=[response.edit]), told
+
+
+async def _decided(w: Work, entry: LedgerEntry) -> tuple[Response, list[tuple[int, Notice]]]:
+    """Edit the leader's message; tell the volunteer."""
+    label = EntryLabel(entry, w.deps.settings.shifts)
+    approved = entry.status == EntryStatus.APPROVED
+    done = (w.tr("✅ Approved: {entry}") if approved else w.tr("❌ Not approved: {entry}")).format(
+        entry=EntryLabel(
+            entry, w.deps.settings.shifts, await real_name(w.session, entry.person_id)
+        ).localize(w.tr)
+    )
+    leader = await real_name(w.session, w.person.id) or w.tr("an administrator")
+    notice = (
+        Notice(
+            N_("✅ {leader} approved: {entry}. See /minutes."), {"leader": leader, "entry": label}
+        )
+        if approved
+        else Notice(
+            N_("❌ {leader} did not approve: {entry}. Reason: {reason}"),
+            {"leader": leader, "entry": label, "reason": entry.decision_note},
+        )
+    )
+    return Response(edit=Message(done)), [(entry.person_id, notice)]
+
+
+# --- /ranking ------------------------------------------------------------------------------------
+
+
+async def on_ranking(update: Update, context: BotContext) -> None:
+    async with work(update, context) as w:
+        message = await _ranking(w, "team", 0)
+    await respond(update, Response(messages=[message]))
+
+
+async def _ranking(w: Work, scope: str, months_back: int) -> Message:
+    tr = w.tr
+    day = _today(w).replace(day=1)
+    for _ in range(months_back):
+        day = (day - timedelta(days=1)).replace(day=1)
+    start, end = ledger.month_bounds(day)
+    month = format_month(start, tr.language)
+    roles = await roles_of(w.session, w.person)
+    if scope == "teams":
+        if not LEADING & roles:
+            raise PermissionDenied()
+        totals = await ledger.team_totals(w.session, start=start, end=end)
+        lines = [tr("Team totals, {month}:").format(month=month), ""]
+        lines += [
+            tr("{team}: {duration} from {count} volunteers").format(
+                team=t.team.name, duration=format_duration(tr, t.minutes), count=t.volunteers
+            )
+            for t in totals
+        ] or [tr("No teams yet.")]
+    else:
+        teams = await team_ids_of(w.session, w.person.id) if scope == "team" else []
+        team = await w.session.get(Team, teams[0]) if teams else None
+        title = (
+            tr("{team}, {month}:").format(team=team.name, month=month)
+            if team
+            else tr("Everyone, {month}:").format(month=month)
+        )
+        ranked = await ledger.ranking(
+            w.session, start=start, end=end, team_id=team.id if team else None
+        )
+        lines = [title, ""]
+        for row in ranked:
+            name = row.name or tr("(a volunteer)")
+            me = " ←" if row.person_id == w.person.id else ""
+            lines.append(f"{row.rank}. {name} · {format_duration(tr, row.minutes)}{me}")
+        if not ranked:
+            lines.append(tr("No service recorded this month yet."))
+    rows = [
+        [
+            button(tr("My team"), f"rk:team:{months_back}"),
+            button(tr("Everyone"), f"rk:all:{months_back}"),
+        ],
+        [
+            button(tr("◀ Earlier month"), f"rk:{scope}:{months_back + 1}"),
+        ]
+        + ([button(tr("Later month ▶"), f"rk:{scope}:{months_back - 1}")] if months_back else []),
+    ]
+    if LEADING & roles:
+        rows.append([button(tr("Team totals"), f"rk:teams:{months_back}")])
+    return Message("\n".join(lines), keyboard(rows))
+
+
+async def on_ranking_button(update: Update, context: BotContext) -> None:
+    parts = (update.callback_query.data or "").split(":")
+    if len(parts) != 3 or parts[1] not in ("team", "all", "teams"):
+        raise StaleAction()
+    scope, months_back = parts[1], min(max(int_arg(parts[2]), 0), 24)
+    async with work(update, context) as w:
+        message = await _ranking(w, scope, months_back)
+    await respond(update, Response(edit=message))

@@ -1,0 +1,54 @@
+"""Ledger entries as people read them, in any channel and language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from models import EntrySource, EntryStatus, LedgerEntry
+from services.i18n import N_, Translator, format_day, format_duration
+from services.settings import ShiftSettings
+
+STATUS_MARKS = {EntryStatus.APPROVED: "✅", EntryStatus.PENDING: "⏳", EntryStatus.REJECTED: "❌"}
+SOURCE_LABELS = {
+    EntrySource.SHIFT: N_("shift"),
+    EntrySource.MANUAL: N_("logged"),
+    EntrySource.CORRECTION: N_("correction"),
+}
+
+
+@dataclass(frozen=True)
+class EntryLabel:
+    """11月27日周五 · 助老探访 · 2 小时 (陈队员)."""
+
+    entry: LedgerEntry
+    shifts: ShiftSettings
+    who: str | None = None
+
+    def localize(self, tr: Translator) -> str:
+        kind = self.shifts.kind(self.entry.activity)
+        text = " · ".join(
+            [
+                format_day(self.entry.service_date, tr.language),
+                kind.label(tr.language) if kind else self.entry.activity,
+                format_duration(tr, self.entry.minutes),
+            ]
+        )
+        return tr("{what} ({who})").format(what=text, who=self.who) if self.who else text
+
+
+def history_line(tr: Translator, entry: LedgerEntry, shifts: ShiftSettings, zone: ZoneInfo) -> str:
+    line = f"{STATUS_MARKS[EntryStatus(entry.status)]} #{entry.id} " + EntryLabel(
+        entry, shifts
+    ).localize(tr)
+    if entry.source == EntrySource.CORRECTION:
+        line += " · " + tr("correction of #{id}").format(id=entry.corrects_id)
+    elif entry.started_at and entry.ended_at:
+        line += (
+            f" · {entry.started_at.astimezone(zone):%H:%M}–{entry.ended_at.astimezone(zone):%H:%M}"
+        )
+    if entry.note:
+        line += f" · {entry.note}"
+    if entry.status == EntryStatus.REJECTED and entry.decision_note:
+        line += " · " + tr("not approved: {reason}").format(reason=entry.decision_note)
+    return line
