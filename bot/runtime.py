@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
@@ -17,15 +16,12 @@ from handlers.context import DEPS_KEY, Deps
 from handlers.menu import publish_default_menus, refresh_personal_menu
 from models.db import SessionFactory, create_engine, create_session_factory
 from models.migrate import upgrade_to_head
+from scheduler.housekeeping import housekeeping
 from services import identity, org
 from services.clock import Clock, SystemClock
 from services.settings import Settings
-from services.updates import prune_processed_updates
 
 log = logging.getLogger(__name__)
-
-# Telegram may hand out update ids again after a week without updates.
-PROCESSED_UPDATE_RETENTION = timedelta(days=7)
 
 
 # Where the background task that publishes command menus is kept (tests await it).
@@ -51,7 +47,7 @@ async def prepare_database(
             channel=identity.TELEGRAM,
             admin_ids=frozenset(str(i) for i in settings.bot.admins),
         )
-        await prune_processed_updates(session, older_than=clock.now() - PROCESSED_UPDATE_RETENTION)
+    await housekeeping(session_factory, clock)
     return engine, session_factory
 
 

@@ -18,6 +18,9 @@ from telegram import (
     Update,
     User,
 )
+from telegram import (
+    Message as TelegramMessage,
+)
 from telegram.error import BadRequest
 
 from handlers.context import BotContext, Deps
@@ -32,6 +35,7 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 # Telegram allows 4096 characters per message; stay clear of the limit.
 MESSAGE_LIMIT = 4000
+POPUP_LIMIT = 200
 
 
 @dataclass
@@ -96,8 +100,8 @@ class Response:
 async def respond(update: Update, response: Response) -> None:
     query = update.callback_query
     if query is not None:
-        await query.answer(response.popup, show_alert=response.alert)
-        if response.edit is not None and query.message is not None:
+        await query.answer(shorten(response.popup), show_alert=response.alert)
+        if response.edit is not None and isinstance(query.message, TelegramMessage):
             await _edit(query, response.edit)
     elif response.popup:
         response.messages.insert(0, Message(response.popup))
@@ -122,7 +126,8 @@ async def _edit(query, message: Message) -> None:
 def answered(update: Update) -> Message:
     """The pressed question, answered and without buttons: "What kind of duty? → 清洁家园"."""
     query = update.callback_query
-    question = ((query.message.text if query.message else "") or "").split("\n")[0]
+    accessible = isinstance(query.message, TelegramMessage)
+    question = ((query.message.text if accessible else "") or "").split("\n")[0]
     markup = getattr(query.message, "reply_markup", None)
     pressed = next(
         (
@@ -136,10 +141,17 @@ def answered(update: Update) -> Message:
     return Message(f"{question} → {pressed}" if pressed else question)
 
 
+def shorten(text: str | None, limit: int = POPUP_LIMIT) -> str | None:
+    """Fit a callback answer into Telegram's limit."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
 async def remove_keyboard(update: Update) -> None:
     """Take the buttons off the message a stale button was pressed on."""
     query = update.callback_query
-    if query is not None and query.message is not None:
+    if query is not None and isinstance(query.message, TelegramMessage):
         with suppress(BadRequest):
             await query.edit_message_reply_markup(reply_markup=None)
 

@@ -8,11 +8,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import NetworkError, TelegramError
 
-from handlers.common import remove_keyboard
+from handlers.common import remove_keyboard, shorten
 from handlers.context import BotContext
 from services import identity
 from services.errors import AlreadyProcessed, DomainError, StaleAction
-from services.i18n import N_, Translator, language_from_client
+from services.i18n import N_, Translator, language_from_client, render
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +36,19 @@ async def on_error(update: object, context: BotContext) -> None:
     else:
         log.error("update %s failed", update.update_id, exc_info=error)
     tr = await _translator(update, context)
-    text = tr(error.message if isinstance(error, DomainError) else UNEXPECTED)
     if isinstance(error, DomainError):
-        text = text.format(**error.params)
+        text = render(tr, error.message, error.params)
+    else:
+        text = tr(UNEXPECTED)
 
     try:
         if update.callback_query is not None:
             if isinstance(error, StaleAction):
                 await remove_keyboard(update)
             # A popup that stays until dismissed, except for the harmless stale case.
-            await update.callback_query.answer(text, show_alert=not isinstance(error, StaleAction))
+            await update.callback_query.answer(
+                shorten(text), show_alert=not isinstance(error, StaleAction)
+            )
         elif update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
             await update.effective_chat.send_message(text)
     except TelegramError as exc:

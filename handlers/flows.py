@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from telegram import ReplyKeyboardRemove, Update
 
@@ -19,9 +20,20 @@ from handlers.common import Message, Response, Work, respond, work
 from handlers.context import BotContext
 from models import ConversationDraft
 from services import drafts, log_setup, post_setup, registration, shift_setup, team_setup
+from services.errors import DomainError, InvalidReason, InvalidTime
+from services.i18n import render
 from services.log_setup import LogStep
 from services.notifier import Notice
 from services.registration import RegistrationState, Step
+
+
+async def open_draft(w: Work) -> ConversationDraft | None:
+    """The conversation the person is in; a forgotten reason question lapses after a day."""
+    draft = await drafts.latest(w.session, w.person.id)
+    if draft is not None and draft.flow in REASON_FLOWS and w.now - draft.updated_at > REASON_TTL:
+        await drafts.discard(w.session, w.person.id, draft.flow)
+        return await open_draft(w)
+    return draft
 
 
 def _registration_state(draft: ConversationDraft) -> RegistrationState:
@@ -63,6 +75,14 @@ async def current_prompt(w: Work, draft: ConversationDraft) -> list[Message]:
 # Work to do once the transaction committed (telling other people).
 AfterCommit = Callable[[BotContext], Awaitable[None]] | None
 POST_FLOWS = (post_setup.NEW, post_setup.EDIT)
+# One-question conversations (a typed reason or times) for something that may change.
+REASON_FLOWS = (
+    shifts_ui.CANCEL_FLOW,
+    minutes_ui.DISPUTE_FLOW,
+    minutes_ui.REJECT_FLOW,
+    certificates_ui.DECLINE_FLOW,
+)
+REASON_TTL = timedelta(days=1)
 TYPED_LOG_STEPS = (LogStep.DATE, LogStep.DURATION, LogStep.NOTE)
 
 
@@ -92,30 +112,43 @@ async def _answer_text(
         return await posts_ui.answer(w, context, flow, location=location), None
     if flow == log_setup.FLOW and step in TYPED_LOG_STEPS:
         return await log_ui.on_text(w, text), None
-    if flow == shifts_ui.CANCEL_FLOW:
-        response, notices = await shifts_ui.on_cancel_reason_text(w, text)
-
-        async def after(context: BotContext) -> None:
-            await shifts_ui.after_cancel(context, notices)
-
-        return Response(messages=[response.edit]), after
-    reasons = {
-        minutes_ui.DISPUTE_FLOW: minutes_ui.on_dispute_text,
-        minutes_ui.REJECT_FLOW: minutes_ui.on_reject_reason_text,
-        certificates_ui.DECLINE_FLOW: certificates_ui.on_decline_text,
-    }
-    if flow in reasons:
-        response, notices = await reasons[flow](w, text)
-        return response, _notify(notices)
+    if flow in REASON_FLOWS:
+        return await _answer_reason(w, flow, text)
     hint = Message(w.tr("Please choose with the buttons below."))
     return Response(messages=[hint, *await current_prompt(w, draft)]), None
+
+
+async def _answer_reason(w: Work, flow: str, text: str) -> tuple[Response, AfterCommit]:
+    """A typed reason. When what it was for has gone (the shift started, someone else
+    decided), the conversation ends instead of catching every later message."""
+    try:
+        async with w.session.begin_nested():  # nothing half-done survives a refusal
+            if flow == shifts_ui.CANCEL_FLOW:
+                response, notices = await shifts_ui.on_cancel_reason_text(w, text)
+
+                async def after(context: BotContext) -> None:
+                    await shifts_ui.after_cancel(context, notices)
+
+                return Response(messages=[response.edit]), after
+            handler = {
+                minutes_ui.DISPUTE_FLOW: minutes_ui.on_dispute_text,
+                minutes_ui.REJECT_FLOW: minutes_ui.on_reject_reason_text,
+                certificates_ui.DECLINE_FLOW: certificates_ui.on_decline_text,
+            }[flow]
+            response, notices = await handler(w, text)
+            return response, _notify(notices)
+    except (InvalidReason, InvalidTime):
+        raise  # a typing mistake: the question stands
+    except DomainError as refused:
+        await drafts.discard(w.session, w.person.id, flow)
+        return Response.say(render(w.tr, refused.message, refused.params)), None
 
 
 async def on_text(update: Update, context: BotContext) -> None:
     text = update.message.text or ""
     after: AfterCommit = None
     async with work(update, context) as w:
-        draft = await drafts.latest(w.session, w.person.id)
+        draft = await open_draft(w)
         if draft is None:
             response = Response.say(
                 w.tr("Sorry, I did not understand that. Send /help to see what I can do.")
@@ -130,7 +163,7 @@ async def on_text(update: Update, context: BotContext) -> None:
 async def on_photo(update: Update, context: BotContext) -> None:
     """A photo: evidence for a logged service, or else not expected here."""
     async with work(update, context) as w:
-        draft = await drafts.latest(w.session, w.person.id)
+        draft = await open_draft(w)
         if draft is not None and draft.flow == log_setup.FLOW and draft.step == LogStep.PHOTO:
             largest = max(update.message.photo, key=lambda size: size.width * size.height)
             response = await log_ui.on_photo(w, largest.file_id)
@@ -159,7 +192,7 @@ async def on_location(update: Update, context: BotContext) -> None:
 async def on_contact(update: Update, context: BotContext) -> None:
     contact = update.message.contact
     async with work(update, context) as w:
-        draft = await drafts.latest(w.session, w.person.id)
+        draft = await open_draft(w)
         state = _registration_state(draft) if draft and draft.flow == registration.FLOW else None
         if state is not None and state.step is Step.PHONE:
             is_own = contact.user_id is not None and contact.user_id == update.effective_user.id
@@ -171,7 +204,7 @@ async def on_contact(update: Update, context: BotContext) -> None:
 
 async def on_cancel(update: Update, context: BotContext) -> None:
     async with work(update, context) as w:
-        draft = await drafts.latest(w.session, w.person.id)
+        draft = await open_draft(w)
         if draft is None:
             text = w.tr("There is nothing to cancel.")
         else:
@@ -189,7 +222,7 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 async def on_unsupported(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice notes and the like, where we expect text or buttons."""
     async with work(update, context) as w:
-        draft = await drafts.latest(w.session, w.person.id)
+        draft = await open_draft(w)
         response = await unexpected_input(w, draft)
     await respond(update, response)
 

@@ -7,6 +7,7 @@ from telegram import Update
 from handlers.common import (
     Message,
     Response,
+    Work,
     button,
     callback_args,
     int_arg,
@@ -15,8 +16,16 @@ from handlers.common import (
     work,
 )
 from handlers.context import BotContext
+from models import Team
 from services import teams
 from services.errors import StaleAction
+
+
+def _linked(w: Work, team: Team) -> str:
+    return w.tr(
+        "✓ This group is now linked to the team “{team}”: new shifts are announced "
+        "here, and members can sign up with the buttons."
+    ).format(team=team.name)
 
 
 async def on_link(update: Update, context: BotContext) -> None:
@@ -25,11 +34,7 @@ async def on_link(update: Update, context: BotContext) -> None:
         led = await teams.led_teams(w.session, w.person)
         if len(led) == 1:
             team = await teams.link_group(w.session, w.person, led[0].id, chat_id)
-            text = w.tr(
-                "✓ This group is now linked to the team “{team}”: new shifts are announced "
-                "here, and members can sign up with the buttons."
-            ).format(team=team.name)
-            response = Response.say(text)
+            response = Response.say(_linked(w, team))
         elif led:
             rows = [[button(t.name, f"grp:link:{t.id}")] for t in led]
             response = Response.say(w.tr("Link this group to which team?"), keyboard(rows))
@@ -57,8 +62,5 @@ async def on_button(update: Update, context: BotContext) -> None:
         team = await teams.link_group(
             w.session, w.person, int_arg(team_id), str(update.effective_chat.id)
         )
-        text = w.tr(
-            "✓ This group is now linked to the team “{team}”: new shifts are announced "
-            "here, and members can sign up with the buttons."
-        ).format(team=team.name)
+        text = _linked(w, team)
     await respond(update, Response(edit=Message(text)))

@@ -91,7 +91,10 @@ async def prompt(w: Work, flow: str, step: str) -> list[Message]:
     if step == post_setup.ADDRESS:
         return [Message(tr("Its address (2–120 characters):"))]
     if step == post_setup.COMMUNITY:
-        communities = await active_communities(w.session)
+        allowed = await posts.managed_communities(w.session, w.person)
+        communities = [
+            c for c in await active_communities(w.session) if allowed is None or c.id in allowed
+        ]
         buttons = [button(place_label(c, tr.language), f"po:c:{c.id}") for c in communities]
         return [Message(tr("Which community is it in?"), keyboard(in_rows(buttons, 2)))]
     if step == post_setup.GRID:

@@ -17,9 +17,10 @@ from handlers.common import (
     work,
 )
 from handlers.context import BotContext
+from handlers.menu import refresh_personal_menu
 from models import Community, Grid
 from services import registration
-from services.errors import StaleAction
+from services.errors import AlreadyRegistered, StaleAction
 from services.org import active_communities, active_grids, place_label
 from services.registration import AVAILABILITY_OPTIONS, RegistrationState, Step
 
@@ -231,7 +232,10 @@ async def on_button(update: Update, context: BotContext) -> None:
         raise StaleAction()
     async with work(update, context) as w:
         response = await handler(w, update)
+        person_id = w.person.id
     await respond(update, response)
+    if action[0] == "ok":  # a volunteer now: their command menu grows
+        await refresh_personal_menu(context, person_id)
 
 
 async def _community(w: Work, update: Update) -> Response:
@@ -363,6 +367,13 @@ async def _edit_field(w: Work, update: Update) -> Response:
 async def _confirm(w: Work, update: Update) -> Response:
     completion = await registration.confirm(w.session, w.person, now=w.now)
     tr = w.tr
+    if completion.already_registered:
+        return Response(edit=Message(tr(AlreadyRegistered.message)))
+    if completion.place_gone is not None:
+        gone = Message(
+            tr("The community or grid you chose is no longer in use. Please choose again.")
+        )
+        return Response(edit=gone, messages=await prompt(w, completion.place_gone))
     details = await _details(w, registration_view(completion))
     if not completion.created:
         return Response(

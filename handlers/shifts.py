@@ -171,7 +171,7 @@ async def _join(update: Update, context: BotContext, *, from_detail: bool) -> No
             popup = w.tr("✅ You are signed up: {shift}").format(shift=label)
         else:
             popup = w.tr("⏳ The shift is full: you are on the waitlist.")
-        response = Response(popup=popup[:200], alert=in_group and change.already)
+        response = Response(popup=popup, alert=in_group and change.already)
         if from_detail:
             response.edit = _detail(w, info)
         elif not in_group and not change.already:

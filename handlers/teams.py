@@ -160,6 +160,7 @@ async def on_team_button(update: Update, context: BotContext) -> None:
     await respond(update, response)
     if notify is not None:
         await context.deps.notifier.notify(*notify)
+        await refresh_personal_menu(context, notify[0])
 
 
 async def _team_list_page(w: Work, update: Update):

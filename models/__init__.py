@@ -17,7 +17,7 @@ from models.shifts import (
     ShiftTemplate,
     SignupStatus,
 )
-from models.system import ConversationDraft, ProcessedUpdate
+from models.system import ConversationDraft, Counter, ProcessedUpdate
 from models.teams import MemberRole, Team, TeamMember
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "CheckMethod",
     "Community",
     "ConversationDraft",
+    "Counter",
     "EntrySource",
     "EntryStatus",
     "Grid",

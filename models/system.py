@@ -29,3 +29,10 @@ class ConversationDraft(SQLModel, table=True):
     step: str = Field(max_length=32)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Counter(SQLModel, table=True):
+    """A named sequence (volunteer numbers…); incremented in place under a row lock."""
+
+    name: str = Field(max_length=32, primary_key=True)
+    value: int = 0

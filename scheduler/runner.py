@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from scheduler.housekeeping import housekeeping
 from scheduler.shift_jobs import ShiftJobs
 
 log = logging.getLogger(__name__)
 
 MAINTENANCE_EVERY = timedelta(minutes=1)
+HOUSEKEEPING_EVERY = timedelta(hours=1)
 # Announcement edits wait this long, so a burst of sign-ups costs one edit each.
 REFRESH_DELAY = timedelta(seconds=2)
 
@@ -37,6 +39,16 @@ class JobRunner:
             seconds=MAINTENANCE_EVERY.total_seconds(),
             id="maintenance",
             next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+        )
+        jobs = self.jobs
+        self._scheduler.add_job(
+            housekeeping,
+            "interval",
+            args=[jobs.session_factory, jobs.clock],
+            seconds=HOUSEKEEPING_EVERY.total_seconds(),
+            id="housekeeping",
             coalesce=True,
             max_instances=1,
         )

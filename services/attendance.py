@@ -69,13 +69,26 @@ def _window(shift: Shift, settings: ShiftSettings) -> tuple[datetime, datetime]:
 
 
 async def _current(
-    session: AsyncSession, person: Person, *, settings: ShiftSettings, now: datetime
+    session: AsyncSession,
+    person: Person,
+    *,
+    settings: ShiftSettings,
+    zone: ZoneInfo,
+    now: datetime,
 ) -> list[tuple[Shift, Post | None]]:
-    """The person's confirmed shifts whose check-in/out window is open now."""
+    """The person's confirmed shifts whose check-in/out window is open now, minus those
+    already checked out of; the one they are checked in to first, then by start.
+    (Back-to-back shifts at one post: scanning at 08:05 checks in to the 08:00 shift
+    even though the 07:00 one is still in its check-out grace.)"""
     rows = await session.exec(
-        select(Shift, Post)
+        select(Shift, Post, Attendance)
         .join(ShiftSignup, ShiftSignup.shift_id == Shift.id)
         .join(Post, Post.id == Shift.post_id, isouter=True)
+        .join(
+            Attendance,
+            (Attendance.shift_id == Shift.id) & (Attendance.person_id == ShiftSignup.person_id),
+            isouter=True,
+        )
         .where(
             ShiftSignup.person_id == person.id,
             ShiftSignup.status == SignupStatus.CONFIRMED,
@@ -85,7 +98,15 @@ async def _current(
         )
         .order_by(col(Shift.starts_at))
     )
-    return [tuple(row) for row in rows.all()]
+    found = rows.all()
+    open_rows = [row for row in found if row[2] is None or row[2].checked_out_at is None]
+    if not open_rows:
+        finished = [record for _, _, record in found if record is not None]
+        if finished:  # a second scan after checking out: say so, kindly
+            last = max(finished, key=lambda record: record.checked_out_at)
+            raise AlreadyCheckedOut(time=LocalTime(last.checked_out_at, zone))
+    open_rows.sort(key=lambda row: row[2] is None or row[2].checked_in_at is None)
+    return [(shift, post) for shift, post, _ in open_rows]
 
 
 async def check_by_post_code(
@@ -101,7 +122,7 @@ async def check_by_post_code(
     post = await post_by_code(session, code)
     here = [
         (s, p)
-        for s, p in await _current(session, person, settings=settings, now=now)
+        for s, p in await _current(session, person, settings=settings, zone=zone, now=now)
         if p and p.id == post.id
     ]
     if not here:
@@ -123,7 +144,7 @@ async def check_by_location(
     """Sharing one's location at the post: check in, or (later) check out."""
     candidates = [
         (distance_m(latitude, longitude, p.latitude, p.longitude), s, p)
-        for s, p in await _current(session, person, settings=settings, now=now)
+        for s, p in await _current(session, person, settings=settings, zone=zone, now=now)
         if p is not None
     ]
     if not candidates:

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Grid, Person, Post
 from services import drafts, posts
-from services.errors import InvalidLocation, StaleAction, UnknownChoice
+from services.errors import InvalidLocation, PermissionDenied, StaleAction, UnknownChoice
 from services.org import active_grids
 
 NEW = "newpost"
@@ -59,6 +59,7 @@ async def begin_edit(
     if field not in EDITABLE:
         raise UnknownChoice()
     post = await posts.get_post(session, post_id)
+    await posts.require_post_editor(session, actor, post)
     await drafts.save(session, actor.id, EDIT, step=field, data={"post_id": post.id}, now=now)
     return post
 
@@ -102,6 +103,9 @@ async def answer(
     elif step == ADDRESS and text is not None:
         data["address"], step = posts.normalize_address(text), COMMUNITY
     elif step == COMMUNITY and choice is not None:
+        allowed = await posts.managed_communities(session, actor)
+        if allowed is not None and choice not in allowed:
+            raise PermissionDenied()
         grids = await active_grids(session, choice)
         if not grids:
             raise UnknownChoice()

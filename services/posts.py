@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Grid, Person, Post
+from models import Grid, MemberRole, Person, Post, Team, TeamMember
 from services.errors import (
     InvalidAddress,
     InvalidLocation,
     InvalidPostName,
+    PermissionDenied,
     PostNotFound,
     UnknownChoice,
 )
@@ -25,8 +26,39 @@ RADIUS_CHOICES = (50, 100, 150, 300, 500)
 
 
 async def require_post_manager(session: AsyncSession, actor: Person) -> None:
-    """Admins and team leaders manage posts."""
+    """Admins and team leaders manage posts (each within their communities)."""
     await require_any_role(session, actor, Role.ADMIN, Role.LEADER)
+
+
+async def managed_communities(session: AsyncSession, actor: Person) -> set[int] | None:
+    """Communities whose posts the person may add or change; None means all (admins)."""
+    if actor.is_admin:
+        return None
+    led = await session.exec(
+        select(Team.community_id)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(
+            TeamMember.person_id == actor.id,
+            TeamMember.role == MemberRole.LEADER,
+            TeamMember.left_at.is_(None),
+        )
+    )
+    return set(led.all())
+
+
+async def _require_community(session: AsyncSession, actor: Person, community_id: int) -> None:
+    allowed = await managed_communities(session, actor)
+    if allowed is not None and community_id not in allowed:
+        raise PermissionDenied()
+
+
+async def require_post_editor(session: AsyncSession, actor: Person, post: Post) -> None:
+    """A post is changed by admins, its creator, or leaders in its community."""
+    await require_post_manager(session, actor)
+    if actor.is_admin or post.created_by == actor.id:
+        return
+    grid = await session.get_one(Grid, post.grid_id)
+    await _require_community(session, actor, grid.community_id)
 
 
 def normalize_post_name(text: str) -> str:
@@ -65,6 +97,7 @@ async def create_post(
     grid = await session.get(Grid, grid_id)
     if grid is None or not grid.active:
         raise UnknownChoice()
+    await _require_community(session, actor, grid.community_id)
     latitude, longitude = check_location(latitude, longitude)
     post = Post(
         code=secrets.token_urlsafe(6),
@@ -99,8 +132,8 @@ async def update_post(
     radius_m: int | None = None,
     active: bool | None = None,
 ) -> Post:
-    await require_post_manager(session, actor)
     post = await get_post(session, post_id)
+    await require_post_editor(session, actor, post)
     if name is not None:
         post.name = normalize_post_name(name)
     if address is not None:

@@ -12,12 +12,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Community, Grid, Person, Team, Volunteer
 from services import drafts, teams
+from services.counters import VOLUNTEER_NUMBER, next_value
 from services.errors import (
     AlreadyRegistered,
     ForeignContact,
@@ -89,10 +88,14 @@ class RegistrationState:
 
 @dataclass(frozen=True)
 class Completion:
-    volunteer: Volunteer
+    volunteer: Volunteer | None
     created: bool
     joined: teams.JoinOutcome | None = None
     invite_invalid: bool = False
+    # Registered meanwhile (e.g. on another device): the draft was dropped.
+    already_registered: bool = False
+    # The chosen grid was removed from the configuration: choose the place again.
+    place_gone: RegistrationState | None = None
 
 
 def _steps(state: RegistrationState, settings: RegistrationSettings) -> list[Step]:
@@ -176,10 +179,6 @@ async def begin_profile_edit(
         skills=list(volunteer.skills),
     )
     return await _save(session, person, state, now)
-
-
-async def cancel(session: AsyncSession, person: Person) -> bool:
-    return await drafts.discard(session, person.id, FLOW)
 
 
 # --- one call per step ----------------------------------------------------------------
@@ -349,25 +348,26 @@ async def edit_field(
 
 
 async def confirm(session: AsyncSession, person: Person, *, now: datetime) -> Completion:
+    """Save the profile. Outcomes that need the person again come back as results,
+    not errors, so what is written here (the draft's new step) is kept."""
     state = await _expect(session, person, Step.SUMMARY)
+    volunteer = await session.get(Volunteer, person.id)
+    if volunteer is None and state.editing_profile:
+        raise StaleAction()
+    if volunteer is not None and not state.editing_profile:
+        await drafts.discard(session, person.id, FLOW)
+        return Completion(volunteer=volunteer, created=False, already_registered=True)
     grid = await session.get(Grid, state.grid_id) if state.grid_id else None
     if grid is None or not grid.active or not (state.name and state.phone and state.availability):
-        # The configuration changed under the draft: ask for the place again.
         state.step, state.returning_to_summary = Step.COMMUNITY, True
         await _save(session, person, state, now)
-        raise UnknownChoice()
+        return Completion(volunteer=volunteer, created=False, place_gone=state)
 
-    volunteer = await session.get(Volunteer, person.id)
     created = volunteer is None
-    if created and state.editing_profile:
-        raise StaleAction()
-    if not created and not state.editing_profile:
-        await drafts.discard(session, person.id, FLOW)
-        raise AlreadyRegistered()
     if volunteer is None:
         volunteer = Volunteer(
             person_id=person.id,
-            number=await _next_volunteer_number(session),
+            number=await next_value(session, VOLUNTEER_NUMBER),
             grid_id=grid.id,
             real_name=state.name,
             phone=state.phone,
@@ -416,13 +416,6 @@ async def open_invite(
         return InviteOutcome(team=team, joined=joined)
     state = await begin(session, person, now=now, join_code=code)
     return InviteOutcome(team=team, registration=state)
-
-
-async def _next_volunteer_number(session: AsyncSession) -> int:
-    # Registrations are rare and the number is unique in the database: a
-    # simultaneous second one fails and is retried by the person.
-    highest = (await session.exec(select(func.max(Volunteer.number)))).one()
-    return (highest or 0) + 1
 
 
 def volunteer_number(prefix: str, number: int) -> str:

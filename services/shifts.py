@@ -15,7 +15,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import (
     ACTIVE,
     HOLDING,
-    MemberRole,
     Person,
     Post,
     Shift,
@@ -23,7 +22,6 @@ from models import (
     ShiftStatus,
     ShiftTemplate,
     Team,
-    TeamMember,
     Volunteer,
 )
 from services.errors import (
@@ -40,7 +38,7 @@ from services.posts import get_post
 from services.recurrence import Repeat, occurrences, rule_for, to_utc
 from services.roles import require_admin, require_leader_or_admin
 from services.settings import ShiftKindSettings, ShiftSettings
-from services.teams import team_ids_of
+from services.teams import led_teams, team_ids_of
 from services.validation import clean_text
 
 CAPACITY_RANGE = (1, 500)
@@ -134,14 +132,7 @@ async def managed_team_ids(session: AsyncSession, actor: Person) -> list[int] | 
     """Teams whose shifts the person runs; None means all (admins)."""
     if actor.is_admin:
         return None
-    result = await session.exec(
-        select(TeamMember.team_id).where(
-            TeamMember.person_id == actor.id,
-            TeamMember.role == MemberRole.LEADER,
-            TeamMember.left_at.is_(None),
-        )
-    )
-    return list(result.all())
+    return [team.id for team in await led_teams(session, actor)]
 
 
 # --- creating ----------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from models import Community, Person, Team
 from services import drafts, teams
 from services.errors import StaleAction, UnknownChoice
 from services.roles import require_admin
-from services.validation import normalize_team_name
 
 FLOW = "newteam"
 STEP_COMMUNITY = "community"
@@ -60,11 +59,7 @@ async def submit_name(session: AsyncSession, actor: Person, text: str, *, now: d
     if state is None or state.step != STEP_NAME or state.community_id is None:
         raise StaleAction()
     team = await teams.create_team(
-        session, actor, name=normalize_team_name(text), community_id=state.community_id, now=now
+        session, actor, name=text, community_id=state.community_id, now=now
     )
     await drafts.discard(session, actor.id, FLOW)
     return team
-
-
-async def cancel(session: AsyncSession, actor: Person) -> bool:
-    return await drafts.discard(session, actor.id, FLOW)

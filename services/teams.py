@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -73,8 +74,11 @@ async def create_team(
         created_by=actor.id,
         created_at=now,
     )
-    session.add(team)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # another admin, the same name, the same moment
+            session.add(team)
+    except IntegrityError as exc:
+        raise TeamNameTaken(name=clean_name) from exc
     return team
 
 

@@ -18,7 +18,7 @@ _REAL_NAME = re.compile(
     rf"[{_IDEOGRAPH}{_LATIN}](?:[{_IDEOGRAPH}{_LATIN}{_NAME_SEPARATORS}]*[{_IDEOGRAPH}{_LATIN}])?"
 )
 _SPACE_BETWEEN_IDEOGRAPHS = re.compile(rf"(?<=[{_IDEOGRAPH}]) (?=[{_IDEOGRAPH}])")
-_MOBILE = re.compile(r"1\d{10}")
+_MOBILE = re.compile(r"1[0-9]{10}")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-()（）]")
 
 
@@ -55,7 +55,7 @@ def normalize_mobile(text: str) -> str:
 
 def normalize_shared_phone(phone_number: str) -> str:
     """A number from a verified contact share: national form for +86, E.164 otherwise."""
-    digits = re.sub(r"\D", "", phone_number)
+    digits = re.sub(r"[^0-9]", "", phone_number)
     if digits.startswith("86") and _MOBILE.fullmatch(digits[2:]):
         return digits[2:]
     if _MOBILE.fullmatch(digits):

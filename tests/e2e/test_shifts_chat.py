@@ -62,7 +62,8 @@ async def _create_post(leader) -> str:
     (ask,) = await leader.send("东风路与建设路口")
     assert "地址" in ask.text
     (ask,) = await leader.send("东风路 88 号")
-    assert ask.button_texts == ["东风社区", "建设社区", "幸福社区", "光明社区"]
+    # A leader adds posts in the community of their team only.
+    assert ask.button_texts == ["东风社区"]
     (ask,) = await leader.press("东风社区")
     (ask,) = await leader.press("东风第一网格")
     assert ask.reply_keyboard[0]["request_location"] is True
@@ -161,6 +162,8 @@ async def test_friday_cleanup_from_setup_to_check_out(db, bot, clock, emulator, 
     assert pin.raw["location"] == {"latitude": POST_LAT, "longitude": POST_LON}
     (checked_in,) = await chen.send_location(POST_LAT + 0.0002, POST_LON)
     assert checked_in.text.startswith("✅ 08:20 签到成功：清洁家园")
+    (again,) = await chen.send_location(POST_LAT, POST_LON)
+    assert again.text == "您已于 08:20 签到。离开时请再次扫码或发送位置签退。"
 
     # Lin scans the printed QR code.
     (checked_in,) = await lin.send(f"/start {checkin_payload}")
@@ -212,7 +215,28 @@ async def test_full_shift_waitlists_and_promotes(db, bot, crew):
     (for_lin,) = await lin.new_messages()
     (_for_leader,) = await leader.new_messages()
 
+    # Chen is already on an overlapping shift (the same morning at the same post).
+    await leader.send("/newshift")
+    await leader.press("文明交通劝导")
+    await leader.press("东风路与建设路口")
+    await leader.press("只有一次")
+    await leader.press("明天")
+    await leader.send("8:00")
+    await leader.press("1 小时")
+    await leader.press("5")
+    await leader.press("不限")
+    await leader.press("创建并发布")
+    await bot.jobs.run_pending()
+    (other_for_chen,) = await chen.new_messages()
+    await lin.new_messages()
+    await leader.new_messages()
+
     await chen.press("报名", for_chen)
+    assert await chen.press("报名", other_for_chen) == []
+    assert chen.last_answer.show_alert
+    assert chen.last_answer.text == (
+        "您在这个时间已有其他班次：文明交通劝导 · 11月27日周五 07:30–08:30 · 东风路与建设路口。"
+    )
     await bot.jobs.run_pending()
     updated = await lin.message(for_lin.message_id)
     assert updated.button_texts == ["⏳ Join the waitlist (1/1)"]
@@ -416,3 +440,23 @@ async def test_leader_assigns_and_marks_a_no_show(db, bot, clock, crew):
     assert leader.last_answer.text == "已保存。"
     roster = await leader.message(choose.message_id)
     assert "Lin Na · 13800000003 · 未到岗" in roster.text
+
+
+async def test_a_reason_typed_after_the_shift_started_ends_the_question(db, bot, clock, crew):
+    leader, chen = crew["leader"], crew["chen"]
+    await _create_post(leader)
+    await _create_weekly_cleanup(leader)
+    await bot.jobs.run_pending()
+    (announcement,) = await chen.new_messages()
+    await chen.press("报名", announcement)
+    (detail,) = await chen.send("/myshifts")
+    await chen.press("1", detail)
+    await chen.press("取消报名", detail)
+    await chen.press("其他原因", detail)
+
+    clock.set(FRIDAY_0820.replace(minute=40))  # 08:40: the shift has started
+    (refused,) = await chen.send("临时有事")
+    assert refused.text == "这个班次已经开始，不能再报名或取消。"
+    # The question is over: ordinary text is ordinary again.
+    (reply,) = await chen.send("你好")
+    assert "没有理解" in reply.text

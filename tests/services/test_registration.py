@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from models import TeamMember, Volunteer
-from services import drafts, registration, teams
+from services import drafts, org, registration, teams
 from services.errors import (
     AlreadyRegistered,
     ForeignContact,
@@ -14,6 +16,7 @@ from services.errors import (
     InvalidPhone,
     NothingChosen,
     StaleAction,
+    TeamNameTaken,
     UnknownChoice,
 )
 from services.registration import Step
@@ -273,6 +276,36 @@ async def test_registering_twice_is_refused(db, reg_settings):
             await registration.confirm(session, who, now=NOW)
 
 
+async def test_a_grid_removed_from_the_configuration_sends_back_to_the_place(
+    db, reg_settings, base_settings
+):
+    async with db.session_factory.begin() as session:
+        who = await helpers.person(session)
+        await registration.begin(session, who, now=NOW)
+        await registration.submit_name(session, who, "张伟", settings=reg_settings, now=NOW)
+        await registration.submit_phone(
+            session, who, typed="13812345678", settings=reg_settings, now=NOW
+        )
+        guangming = await helpers.community(session, "guangming")
+        await registration.choose_community(
+            session, who, guangming.id, settings=reg_settings, now=NOW
+        )
+        await registration.toggle_availability(session, who, "friday", now=NOW)
+        await registration.finish_availability(session, who, settings=reg_settings, now=NOW)
+        await registration.finish_skills(session, who, settings=reg_settings, now=NOW)
+        await registration.answer_consent(session, who, True, settings=reg_settings, now=NOW)
+    # The office drops 光明社区 from config.toml and restarts the bot.
+    remaining = [c for c in base_settings.communities if c.code != "guangming"]
+    async with db.session_factory.begin() as session:
+        await org.sync_from_settings(session, remaining)
+    async with db.session_factory.begin() as session:  # one transaction per tap, as in chat
+        completion = await registration.confirm(session, who, now=NOW)
+    assert completion.volunteer is None and completion.place_gone.step is Step.COMMUNITY
+    async with db.session_factory() as session:
+        assert (await registration.current(session, who)).step is Step.COMMUNITY
+        assert await session.get(Volunteer, who.id) is None
+
+
 async def test_profile_edit_updates_in_place(db, reg_settings):
     async with db.session_factory.begin() as session:
         who = await helpers.person(session)
@@ -318,3 +351,49 @@ async def test_invite_rotated_during_registration(db, reg_settings):
         assert completion.created and completion.joined is None and completion.invite_invalid
         with pytest.raises(InvalidInvite):
             await registration.open_invite(session, newcomer, "no-such-code", now=NOW)
+
+
+async def test_simultaneous_registrations_get_distinct_numbers(db, reg_settings):
+    people = []
+    for index in range(8):
+        async with db.session_factory.begin() as session:
+            who = await helpers.person(session)
+            guangming = await helpers.community(session, "guangming")
+            await registration.begin(session, who, now=NOW)
+            await registration.submit_name(
+                session, who, f"同时{'一二三四五六七八'[index]}", settings=reg_settings, now=NOW
+            )
+            await registration.submit_phone(
+                session, who, typed=f"1380000000{index}", settings=reg_settings, now=NOW
+            )
+            await registration.choose_community(
+                session, who, guangming.id, settings=reg_settings, now=NOW
+            )
+            await registration.toggle_availability(session, who, "friday", now=NOW)
+            await registration.finish_availability(session, who, settings=reg_settings, now=NOW)
+            await registration.finish_skills(session, who, settings=reg_settings, now=NOW)
+            await registration.answer_consent(session, who, True, settings=reg_settings, now=NOW)
+            people.append(who)
+
+    async def confirm(who):
+        async with db.session_factory.begin() as session:
+            return (await registration.confirm(session, who, now=NOW)).volunteer.number
+
+    numbers = await asyncio.gather(*(confirm(who) for who in people))
+    assert sorted(numbers) == list(range(1, 9))
+
+
+async def test_two_admins_create_the_same_team_at_once(db):
+    async with db.session_factory.begin() as session:
+        admins = [await helpers.person(session, admin=True) for _ in range(2)]
+        place = await helpers.community(session)
+
+    async def create(admin):
+        async with db.session_factory.begin() as session:
+            return await teams.create_team(
+                session, admin, name="东风清洁队", community_id=place.id, now=NOW
+            )
+
+    results = await asyncio.gather(*(create(a) for a in admins), return_exceptions=True)
+    assert sum(isinstance(r, TeamNameTaken) for r in results) == 1
+    assert sum(not isinstance(r, Exception) for r in results) == 1

@@ -19,7 +19,7 @@ from models import (
     ShiftTemplate,
     SignupStatus,
 )
-from services import attendance, shifts, signups, teams
+from services import attendance, posts, shifts, signups, teams
 from services.errors import (
     AlreadyCheckedIn,
     AlreadyCheckedOut,
@@ -452,6 +452,65 @@ async def test_cancelling_a_shift_lists_everyone_to_tell(db, world, shift_settin
     assert cancelled.shift.cancel_reason == "暴雨预警"
 
 
+async def test_leaders_manage_posts_of_their_own_community(db, world, base_settings):
+    async with db.session_factory.begin() as session:
+        jianshe = await helpers.community(session, "jianshe")
+        other_team = await teams.create_team(
+            session, world["admin"], name="建设劝导队", community_id=jianshe.id, now=NOW
+        )
+        other_leader = await helpers.person(session)
+        await helpers.register(
+            session,
+            other_leader,
+            base_settings.registration,
+            name="建设队长",
+            phone="13900000009",
+            grid_code="jianshe-1",
+        )
+        await teams.join_team(session, other_leader, other_team, now=NOW)
+        await teams.set_member_role(
+            session,
+            world["admin"],
+            team_id=other_team.id,
+            person_id=other_leader.id,
+            role=MemberRole.LEADER,
+        )
+    async with db.session_factory.begin() as session:
+        # 东风路口 is in 东风社区: the 建设 leader may not move or pause it...
+        with pytest.raises(PermissionDenied):
+            await posts.update_post(session, other_leader, world["post"].id, active=False)
+        # ...nor add a post in 东风社区, but may in 建设社区.
+        with pytest.raises(PermissionDenied):
+            await posts.create_post(
+                session,
+                other_leader,
+                name="东风新岗",
+                address="东风路",
+                grid_id=(await helpers.grid(session, "dongfeng-2")).id,
+                latitude=31.2,
+                longitude=121.4,
+                radius_m=150,
+                now=NOW,
+            )
+        mine = await posts.create_post(
+            session,
+            other_leader,
+            name="建设路口",
+            address="建设路",
+            grid_id=(await helpers.grid(session, "jianshe-1")).id,
+            latitude=31.2,
+            longitude=121.4,
+            radius_m=150,
+            now=NOW,
+        )
+        assert (
+            await posts.update_post(session, other_leader, mine.id, radius_m=300)
+        ).radius_m == 300
+        # The 东风 leader and the admin may change 东风路口.
+        await posts.update_post(session, world["leader"], world["post"].id, name="东风路口（东）")
+        await posts.update_post(session, world["admin"], world["post"].id, radius_m=100)
+
+
 # --- attendance ----------------------------------------------------------------------------
 
 
@@ -504,6 +563,36 @@ async def test_check_in_by_qr_code(db, world, shift_settings):
             now=START + timedelta(minutes=3),
         )
     assert result.checked_in and result.attendance.check_in_method == CheckMethod.QR
+
+
+async def test_back_to_back_shifts_at_one_post(db, world, shift_settings):
+    early = await _shift(db, world, shift_settings, kind="traffic", start=time(7, 0), minutes=60)
+    later = await _shift(db, world, shift_settings, kind="traffic", start=time(8, 0), minutes=60)
+    volunteer = world["members"][0]
+    for shift in (early, later):
+        await _sign(db, volunteer, shift.id, shift_settings)
+    seven = START - timedelta(minutes=90)  # 07:00 in Shanghai
+
+    async def scan(minutes_after_seven: int):
+        async with db.session_factory.begin() as session:
+            return await attendance.check_by_post_code(
+                session,
+                volunteer,
+                world["post"].code,
+                settings=shift_settings,
+                zone=SHANGHAI,
+                now=seven + timedelta(minutes=minutes_after_seven),
+            )
+
+    first = await scan(-5)
+    assert first.checked_in and first.shift.id == early.id
+    out = await scan(60)
+    assert not out.checked_in and out.shift.id == early.id
+    # Five minutes later the 07:00 shift is still in its grace, but it is done:
+    # this scan is the check-in to the 08:00 shift.
+    second = await scan(65)
+    assert second.checked_in and second.shift.id == later.id
+    assert (await scan(125)).shift.id == later.id
 
 
 async def test_close_marks_missing_check_outs_for_review(db, world, shift_settings):
