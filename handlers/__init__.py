@@ -55,6 +55,7 @@ def register_handlers(application: Application) -> None:
         "log": log.on_log,
         "ranking": minutes.on_ranking,
         "approvals": minutes.on_approvals,
+        "correct": minutes.on_correct,
         "export": exports.on_export,
         "certificate": certificates.on_certificate,
         "verify": certificates.on_verify,

@@ -20,7 +20,7 @@ from handlers.common import Message, Response, Work, respond, work
 from handlers.context import BotContext
 from models import ConversationDraft
 from services import drafts, log_setup, post_setup, registration, shift_setup, team_setup
-from services.errors import DomainError, InvalidReason, InvalidTime
+from services.errors import DomainError, InvalidNumber, InvalidReason, InvalidTime
 from services.i18n import render
 from services.log_setup import LogStep
 from services.notifier import Notice
@@ -62,12 +62,9 @@ async def current_prompt(w: Work, draft: ConversationDraft) -> list[Message]:
                 )
             )
         ]
-    if draft.flow in (
-        shifts_ui.CANCEL_FLOW,
-        minutes_ui.DISPUTE_FLOW,
-        minutes_ui.REJECT_FLOW,
-        certificates_ui.DECLINE_FLOW,
-    ):
+    if draft.flow == minutes_ui.CORRECT_FLOW and draft.step == "minutes":
+        return [Message(w.tr("How many minutes should it be? (or /cancel)"))]
+    if draft.flow in REASON_FLOWS:
         return [Message(w.tr("Please type the reason in a few words (or /cancel)."))]
     return []
 
@@ -77,6 +74,7 @@ AfterCommit = Callable[[BotContext], Awaitable[None]] | None
 POST_FLOWS = (post_setup.NEW, post_setup.EDIT)
 # One-question conversations (a typed reason or times) for something that may change.
 REASON_FLOWS = (
+    minutes_ui.CORRECT_FLOW,
     shifts_ui.CANCEL_FLOW,
     minutes_ui.DISPUTE_FLOW,
     minutes_ui.REJECT_FLOW,
@@ -131,13 +129,14 @@ async def _answer_reason(w: Work, flow: str, text: str) -> tuple[Response, After
 
                 return Response(messages=[response.edit]), after
             handler = {
+                minutes_ui.CORRECT_FLOW: minutes_ui.on_correct_text,
                 minutes_ui.DISPUTE_FLOW: minutes_ui.on_dispute_text,
                 minutes_ui.REJECT_FLOW: minutes_ui.on_reject_reason_text,
                 certificates_ui.DECLINE_FLOW: certificates_ui.on_decline_text,
             }[flow]
             response, notices = await handler(w, text)
             return response, _notify(notices)
-    except (InvalidReason, InvalidTime):
+    except (InvalidReason, InvalidTime, InvalidNumber):
         raise  # a typing mistake: the question stands
     except DomainError as refused:
         await drafts.discard(w.session, w.person.id, flow)

@@ -41,6 +41,7 @@ COMMANDS = (
     Command("newshift", N_("Set up a shift (one-off or recurring)"), LEADERS),
     Command("posts", N_("Duty posts and their check-in QR codes"), LEADERS),
     Command("approvals", N_("Service minutes waiting for your approval"), LEADERS),
+    Command("correct", N_("Correct an entry of the ledger"), LEADERS),
     Command("export", N_("The service ledger (台账) as Excel or CSV"), LEADERS),
     Command("ranking", N_("Monthly rankings"), frozenset({Role.VOLUNTEER, Role.ADMIN})),
     Command(

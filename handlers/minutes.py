@@ -30,7 +30,7 @@ from services.ledger_text import EntryLabel, history_line
 from services.notifier import Action, Notice
 from services.profile import real_name
 from services.roles import Role, roles_of
-from services.shift_setup import parse_time
+from services.shift_setup import parse_number, parse_time
 from services.teams import team_ids_of
 
 HISTORY_PER_PAGE = 10
@@ -473,3 +473,69 @@ async def on_ranking_button(update: Update, context: BotContext) -> None:
     async with work(update, context) as w:
         message = await _ranking(w, scope, months_back)
     await respond(update, Response(edit=message))
+
+
+# --- /correct (leaders and admins) ------------------------------------------------------------
+
+CORRECT_FLOW = "correct"
+
+
+async def on_correct(update: Update, context: BotContext) -> None:
+    """/correct <entry no.>: a leader or admin fixes an approved entry (a new entry)."""
+    async with work(update, context) as w:
+        number = (context.args or [""])[0].lstrip("#")
+        if not number.isdigit():
+            response = Response.say(
+                w.tr(
+                    "Send /correct followed by the entry number from the ledger, e.g. /correct 12."
+                )
+            )
+        else:
+            entry = await ledger.get_entry(w.session, int(number))
+            await ledger.require_decider(w.session, w.person, entry)
+            if entry.status != EntryStatus.APPROVED or entry.corrects_id is not None:
+                raise StaleAction()
+            label = EntryLabel(
+                entry, w.deps.settings.shifts, await real_name(w.session, entry.person_id)
+            )
+            now_counted = await ledger.effective_minutes(w.session, entry)
+            await drafts.save(
+                w.session,
+                w.person.id,
+                CORRECT_FLOW,
+                step="minutes",
+                data={"entry_id": entry.id},
+                now=w.now,
+            )
+            response = Response.say(
+                w.tr(
+                    "#{id} {entry}: {minutes} minutes count now. How many minutes should it "
+                    "be? (or /cancel)"
+                ).format(id=entry.id, entry=label.localize(w.tr), minutes=now_counted)
+            )
+    await respond(update, response)
+
+
+async def on_correct_text(w: Work, text: str) -> tuple[Response, list[tuple[int, Notice]]]:
+    draft = await drafts.load(w.session, w.person.id, CORRECT_FLOW)
+    if draft is None:
+        raise StaleAction()
+    data = dict(draft.data)
+    if draft.step == "minutes":
+        data["minutes"] = parse_number(text, 0, ledger.DAY_MINUTES)
+        await drafts.save(w.session, w.person.id, CORRECT_FLOW, step="reason", data=data, now=w.now)
+        return Response.say(w.tr("Why? (it is kept with the correction)")), []
+    correction = await ledger.correct(
+        w.session, w.person, data["entry_id"], new_minutes=data["minutes"], reason=text, now=w.now
+    )
+    await drafts.discard(w.session, w.person.id, CORRECT_FLOW)
+    leader = await real_name(w.session, w.person.id) or w.tr("an administrator")
+    label = EntryLabel(correction, w.deps.settings.shifts)
+    notice = Notice(
+        N_("✏️ {leader} corrected your record #{id}: {entry}. Reason: {reason}"),
+        {"leader": leader, "id": correction.corrects_id, "entry": label, "reason": correction.note},
+    )
+    done = w.tr("✓ Correction #{id} recorded: {entry}").format(
+        id=correction.id, entry=label.localize(w.tr)
+    )
+    return Response.say(done), [(correction.person_id, notice)]

@@ -43,6 +43,7 @@ async def test_help_lists_what_the_role_may_use(db, admin, make_user):
         "/newshift",
         "/posts",
         "/approvals",
+        "/correct",
         "/export",
         "/ranking",
         "/verify",

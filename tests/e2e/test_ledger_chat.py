@@ -157,3 +157,27 @@ async def test_certificate_is_issued_and_verifies(db, emulator, crew, make_user)
     assert "13800000002" not in checked.text
     (unknown,) = await stranger.send("/verify CDZY-2026-NOPE1234")
     assert unknown.text.startswith("❌")
+
+
+async def test_leader_corrects_an_entry(db, crew):
+    leader, chen = crew["leader"], crew["chen"]
+    await _log(chen)
+    (ask,) = await leader.new_messages()
+    await leader.press("批准", ask)
+    await chen.new_messages()
+    async with db.session_factory() as session:
+        entry_id = (await session.exec(select(LedgerEntry.id))).one()
+    (question,) = await leader.send(f"/correct {entry_id}")
+    assert "现在计 120 分钟" in question.text
+    (hint,) = await leader.send("两个小时")
+    assert "0 到 1440 之间的整数" in hint.text
+    await leader.send("90")
+    (done,) = await leader.send("实际只服务了一个半小时")
+    assert done.text.startswith("✓ 已记录更正")
+    (told,) = await chen.new_messages()
+    assert told.text.startswith(f"✏️ 刘队长更正了您的记录 #{entry_id}")
+    (minutes,) = await chen.send("/minutes")
+    assert "累计：1 小时 30 分钟" in minutes.text
+    # Volunteers cannot correct, not even their own entries.
+    (refused,) = await chen.send(f"/correct {entry_id}")
+    assert refused.text == "任何人都不能审核或更正自己的服务时长。"
