@@ -9,10 +9,12 @@ from handlers import register_handlers
 from handlers.context import DEPS_KEY, BotContext, Deps
 from handlers.notifier import TelegramNotifier
 from models.db import SessionFactory
+from scheduler.dispatch import Dispatcher
 from scheduler.runner import JobRunner
 from scheduler.shift_jobs import ShiftJobs
 from services.clock import Clock, SystemClock
 from services.i18n import Catalogs
+from services.outbox import QuietHours
 from services.settings import Settings
 
 # Where the job runner is kept (the runtime starts it; tests drive it by hand).
@@ -47,8 +49,20 @@ def build_application(
     catalogs = catalogs or Catalogs(default=settings.bot.default_language)
     clock = clock or SystemClock()
     notifier = TelegramNotifier(application.bot, session_factory, catalogs)
+    quiet = QuietHours(
+        settings.notifications.quiet_start, settings.notifications.quiet_end, settings.bot.zone
+    )
+    dispatcher = Dispatcher(
+        session_factory,
+        notifier,
+        clock,
+        quiet=quiet,
+        per_chat_interval=settings.notifications.per_chat_interval_seconds,
+    )
     runner = JobRunner(
-        ShiftJobs(settings, session_factory, notifier, clock), automatic=automatic_jobs
+        ShiftJobs(settings, session_factory, notifier, clock, catalogs=catalogs),
+        dispatcher,
+        automatic=automatic_jobs,
     )
     application.bot_data[JOB_RUNNER_KEY] = runner
     application.bot_data[DEPS_KEY] = Deps(

@@ -17,6 +17,7 @@ from handlers.common import (
     int_arg,
     keyboard,
     respond,
+    tell,
     work,
 )
 from handlers.context import BotContext
@@ -63,7 +64,6 @@ async def on_certificate(update: Update, context: BotContext) -> None:
 
 async def on_button(update: Update, context: BotContext) -> None:
     action = (update.callback_query.data or "").split(":")[1]
-    told: list[tuple[int, Notice]] = []
     document = None
     async with work(update, context) as w:
         if action == "new":
@@ -76,7 +76,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             asked = await certificates.request_certificate(
                 w.session, w.person, start=bounds[0], end=bounds[1], today=_today(w), now=w.now
             )
-            told = await _ask_approvers(w, asked)
+            await tell(w, await _ask_approvers(w, asked))
             response = Response(
                 edit=Message(
                     w.tr("📨 Your request has been sent. The certificate will arrive here.")
@@ -115,7 +115,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         else:
             raise StaleAction()
     await respond(update, response)
-    await _deliver(context, told, document)
+    if document is not None:
+        person_id, filename, content, notice = document
+        await context.deps.notifier.send_document(person_id, filename, content, notice)
 
 
 async def _ask_approvers(w: Work, asked: Certificate) -> list[tuple[int, Notice]]:
@@ -159,14 +161,6 @@ async def _document(w: Work, issued: Certificate) -> tuple[int, str, bytes, Noti
 
 async def _language_of(w: Work, person_id: int) -> str:
     return await language_of_person(w.session, person_id) or w.deps.settings.bot.default_language
-
-
-async def _deliver(context: BotContext, told, document) -> None:
-    for person_id, notice in told:
-        await context.deps.notifier.notify(person_id, notice)
-    if document is not None:
-        person_id, filename, content, notice = document
-        await context.deps.notifier.send_document(person_id, filename, content, notice)
 
 
 async def on_decline_text(w: Work, text: str) -> tuple[Response, list[tuple[int, Notice]]]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import (
@@ -25,9 +25,10 @@ from telegram.error import BadRequest
 
 from handlers.context import BotContext, Deps
 from models import Person
-from services import identity
+from services import identity, outbox
 from services.errors import StaleAction
 from services.i18n import Translator
+from services.notifier import Notice
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,21 @@ class Work:
     tr: Translator
     now: datetime
     deps: Deps
+    # Notifications written in this transaction, sent once it commits.
+    outgoing: list[int] = field(default_factory=list)
+
+    async def enqueue(self, person_id: int, notice: Notice, **options: Any) -> None:
+        """Tell someone, durably: written with this update's changes, sent after commit."""
+        notification_id = await outbox.enqueue(
+            self.session,
+            notice,
+            catalogs=self.deps.catalogs,
+            now=self.now,
+            person_id=person_id,
+            **options,
+        )
+        if notification_id is not None:
+            self.outgoing.append(notification_id)
 
 
 def chat_user(user: User) -> identity.ChatUser:
@@ -58,6 +74,12 @@ def chat_user(user: User) -> identity.ChatUser:
         username=user.username,
         language_code=user.language_code,
     )
+
+
+async def tell(w: Work, notices: Iterable[tuple[int, Notice]]) -> None:
+    """Write notices for other people into this update's transaction."""
+    for person_id, notice in notices:
+        await w.enqueue(person_id, notice)
 
 
 @asynccontextmanager
@@ -72,7 +94,9 @@ async def work(update: Update, context: BotContext) -> AsyncIterator[Work]:
             default_language=deps.settings.bot.default_language,
             admin_ids=deps.admin_ids,
         )
-        yield Work(session, person, deps.catalogs.translator(person.language), now, deps)
+        unit = Work(session, person, deps.catalogs.translator(person.language), now, deps)
+        yield unit
+    await deps.jobs.deliver(unit.outgoing)
 
 
 @dataclass

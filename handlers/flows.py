@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from telegram import ReplyKeyboardRemove, Update
@@ -16,14 +15,13 @@ from handlers import registration as registration_ui
 from handlers import shift_setup as shift_setup_ui
 from handlers import shifts as shifts_ui
 from handlers import teams as teams_ui
-from handlers.common import Message, Response, Work, respond, work
+from handlers.common import Message, Response, Work, respond, tell, work
 from handlers.context import BotContext
 from models import ConversationDraft
 from services import drafts, log_setup, post_setup, registration, shift_setup, team_setup
 from services.errors import DomainError, InvalidNumber, InvalidReason, InvalidTime
 from services.i18n import render
 from services.log_setup import LogStep
-from services.notifier import Notice
 from services.registration import RegistrationState, Step
 
 
@@ -69,8 +67,6 @@ async def current_prompt(w: Work, draft: ConversationDraft) -> list[Message]:
     return []
 
 
-# Work to do once the transaction committed (telling other people).
-AfterCommit = Callable[[BotContext], Awaitable[None]] | None
 POST_FLOWS = (post_setup.NEW, post_setup.EDIT)
 # One-question conversations (a typed reason or times) for something that may change.
 REASON_FLOWS = (
@@ -84,68 +80,54 @@ REASON_TTL = timedelta(days=1)
 TYPED_LOG_STEPS = (LogStep.DATE, LogStep.DURATION, LogStep.NOTE)
 
 
-def _notify(notices: list[tuple[int, Notice]]) -> AfterCommit:
-    async def send(context: BotContext) -> None:
-        for person_id, notice in notices:
-            await context.deps.notifier.notify(person_id, notice)
-
-    return send if notices else None
-
-
 async def _answer_text(
     w: Work, context: BotContext, draft: ConversationDraft, text: str
-) -> tuple[Response, AfterCommit]:
+) -> Response:
     flow, step = draft.flow, draft.step
     if flow == registration.FLOW:
-        return await registration_ui.on_text(w, _registration_state(draft), text), None
+        return await registration_ui.on_text(w, _registration_state(draft), text)
     if flow == team_setup.FLOW and step == team_setup.STEP_NAME:
-        return await teams_ui.on_newteam_text(w, context, text), None
+        return await teams_ui.on_newteam_text(w, context, text)
     if flow == shift_setup.FLOW:
-        return await shift_setup_ui.on_text(w, text), None
+        return await shift_setup_ui.on_text(w, text)
     if flow in POST_FLOWS and step in (post_setup.NAME, post_setup.ADDRESS):
-        return await posts_ui.answer(w, context, flow, text=text), None
+        return await posts_ui.answer(w, context, flow, text=text)
     if flow in POST_FLOWS and step == post_setup.LOCATION:
         # Coordinates copied from a map app ("31.2304, 121.4737") do as well.
         location = post_setup.parse_coordinates(text)
-        return await posts_ui.answer(w, context, flow, location=location), None
+        return await posts_ui.answer(w, context, flow, location=location)
     if flow == log_setup.FLOW and step in TYPED_LOG_STEPS:
-        return await log_ui.on_text(w, text), None
+        return await log_ui.on_text(w, text)
     if flow in REASON_FLOWS:
         return await _answer_reason(w, flow, text)
     hint = Message(w.tr("Please choose with the buttons below."))
-    return Response(messages=[hint, *await current_prompt(w, draft)]), None
+    return Response(messages=[hint, *await current_prompt(w, draft)])
 
 
-async def _answer_reason(w: Work, flow: str, text: str) -> tuple[Response, AfterCommit]:
+async def _answer_reason(w: Work, flow: str, text: str) -> Response:
     """A typed reason. When what it was for has gone (the shift started, someone else
     decided), the conversation ends instead of catching every later message."""
+    handler = {
+        shifts_ui.CANCEL_FLOW: shifts_ui.on_cancel_reason_text,
+        minutes_ui.CORRECT_FLOW: minutes_ui.on_correct_text,
+        minutes_ui.DISPUTE_FLOW: minutes_ui.on_dispute_text,
+        minutes_ui.REJECT_FLOW: minutes_ui.on_reject_reason_text,
+        certificates_ui.DECLINE_FLOW: certificates_ui.on_decline_text,
+    }[flow]
     try:
         async with w.session.begin_nested():  # nothing half-done survives a refusal
-            if flow == shifts_ui.CANCEL_FLOW:
-                response, notices = await shifts_ui.on_cancel_reason_text(w, text)
-
-                async def after(context: BotContext) -> None:
-                    await shifts_ui.after_cancel(context, notices)
-
-                return Response(messages=[response.edit]), after
-            handler = {
-                minutes_ui.CORRECT_FLOW: minutes_ui.on_correct_text,
-                minutes_ui.DISPUTE_FLOW: minutes_ui.on_dispute_text,
-                minutes_ui.REJECT_FLOW: minutes_ui.on_reject_reason_text,
-                certificates_ui.DECLINE_FLOW: certificates_ui.on_decline_text,
-            }[flow]
             response, notices = await handler(w, text)
-            return response, _notify(notices)
+            await tell(w, notices)
+            return response
     except (InvalidReason, InvalidTime, InvalidNumber):
         raise  # a typing mistake: the question stands
     except DomainError as refused:
         await drafts.discard(w.session, w.person.id, flow)
-        return Response.say(render(w.tr, refused.message, refused.params)), None
+        return Response.say(render(w.tr, refused.message, refused.params))
 
 
 async def on_text(update: Update, context: BotContext) -> None:
     text = update.message.text or ""
-    after: AfterCommit = None
     async with work(update, context) as w:
         draft = await open_draft(w)
         if draft is None:
@@ -153,10 +135,8 @@ async def on_text(update: Update, context: BotContext) -> None:
                 w.tr("Sorry, I did not understand that. Send /help to see what I can do.")
             )
         else:
-            response, after = await _answer_text(w, context, draft, text)
+            response = await _answer_text(w, context, draft, text)
     await respond(update, response)
-    if after is not None:
-        await after(context)
 
 
 async def on_photo(update: Update, context: BotContext) -> None:

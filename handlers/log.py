@@ -17,6 +17,7 @@ from handlers.common import (
     int_arg,
     keyboard,
     respond,
+    tell,
     work,
 )
 from handlers.context import BotContext
@@ -27,7 +28,6 @@ from services.errors import StaleAction
 from services.i18n import N_, format_day, format_duration
 from services.ledger_text import EntryLabel
 from services.log_setup import LogState, LogStep
-from services.notifier import Notice
 
 PREFIX = "lo"
 DAY_NAMES = {0: N_("Today"), 1: N_("Yesterday")}
@@ -104,7 +104,6 @@ async def on_log(update: Update, context: BotContext) -> None:
 
 async def on_button(update: Update, context: BotContext) -> None:
     action = (update.callback_query.data or "").split(":")[1]
-    told: list[tuple[int, Notice]] = []
     async with work(update, context) as w:
         zone = w.deps.settings.bot.zone
         session, person, now = w.session, w.person, w.now
@@ -117,7 +116,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 zone=zone,
                 now=now,
             )
-            told = await approval_notices(w, entry)
+            await tell(w, await approval_notices(w, entry))
             text = w.tr("📨 Sent for approval: {entry}. You will be told the answer.").format(
                 entry=EntryLabel(entry, w.deps.settings.shifts).localize(w.tr)
             )
@@ -149,8 +148,6 @@ async def on_button(update: Update, context: BotContext) -> None:
                 raise StaleAction()
             response = Response(edit=answered(update), messages=await prompt(w, state))
     await respond(update, response)
-    for person_id, notice in told:
-        await context.deps.notifier.notify(person_id, notice)
 
 
 async def on_text(w: Work, text: str) -> Response:

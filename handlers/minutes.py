@@ -310,7 +310,6 @@ async def _approvals(w: Work, page: int) -> Message:
 
 async def on_decision_button(update: Update, context: BotContext) -> None:
     action = (update.callback_query.data or "").split(":")[1]
-    told: list[tuple[int, Notice]] = []
     async with work(update, context) as w:
         if action == "list":
             (page,) = callback_args(update, 1)
@@ -320,7 +319,7 @@ async def on_decision_button(update: Update, context: BotContext) -> None:
             entry = await ledger.decide(
                 w.session, w.person, int_arg(entry_id), approve=True, now=w.now
             )
-            response, told = await _decided(w, entry)
+            response = await _decided(w, entry)
         elif action == "no":
             (entry_id,) = callback_args(update, 1)
             entry = await ledger.get_entry(w.session, int_arg(entry_id))
@@ -359,14 +358,12 @@ async def on_decision_button(update: Update, context: BotContext) -> None:
                     reason=w.tr(REJECT_REASONS[code]),
                     now=w.now,
                 )
-                response, told = await _decided(w, entry)
+                response = await _decided(w, entry)
             else:
                 raise StaleAction()
         else:
             raise StaleAction()
     await respond(update, response)
-    for person_id, notice in told:
-        await context.deps.notifier.notify(person_id, notice)
 
 
 async def on_reject_reason_text(w: Work, text: str) -> tuple[Response, list[tuple[int, Notice]]]:
@@ -377,11 +374,11 @@ async def on_reject_reason_text(w: Work, text: str) -> tuple[Response, list[tupl
         w.session, w.person, draft.data["entry_id"], approve=False, reason=text, now=w.now
     )
     await drafts.discard(w.session, w.person.id, REJECT_FLOW)
-    response, told = await _decided(w, entry)
-    return Response(messages=[response.edit]), told
+    response = await _decided(w, entry)
+    return Response(messages=[response.edit]), []
 
 
-async def _decided(w: Work, entry: LedgerEntry) -> tuple[Response, list[tuple[int, Notice]]]:
+async def _decided(w: Work, entry: LedgerEntry) -> Response:
     """Edit the leader's message; tell the volunteer."""
     label = EntryLabel(entry, w.deps.settings.shifts)
     approved = entry.status == EntryStatus.APPROVED
@@ -401,7 +398,8 @@ async def _decided(w: Work, entry: LedgerEntry) -> tuple[Response, list[tuple[in
             {"leader": leader, "entry": label, "reason": entry.decision_note},
         )
     )
-    return Response(edit=Message(done)), [(entry.person_id, notice)]
+    await w.enqueue(entry.person_id, notice)
+    return Response(edit=Message(done))
 
 
 # --- /ranking ------------------------------------------------------------------------------------

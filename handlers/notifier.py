@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from models.db import SessionFactory
 from services import identity
 from services.i18n import Catalogs, Translator, render
-from services.notifier import Delivery, Notice
+from services.notifier import Delivery, Notice, TemporaryFailure, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,50 @@ class TelegramNotifier:
         except TelegramError as exc:
             log.warning("notice to person %s failed: %s", person_id, exc)
         return None
+
+    async def deliver(
+        self,
+        *,
+        person_id: int | None,
+        chat_id: str | None,
+        text: str,
+        buttons: list[list[dict[str, Any]]],
+        location: dict[str, float] | None,
+    ) -> Delivery:
+        if person_id is not None:
+            async with self._session_factory() as session:
+                account = await identity.identity_of(session, person_id, identity.TELEGRAM)
+            if account is None or not account.reachable:
+                raise Unreachable(f"person {person_id} has no reachable Telegram chat")
+            chat_id = account.chat_id
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b["label"], callback_data=b["data"]) for b in row]
+                    for row in buttons
+                ]
+            )
+            if buttons
+            else None
+        )
+        try:
+            message = await self._bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+            if location:
+                await self._bot.send_location(
+                    chat_id=chat_id, latitude=location["latitude"], longitude=location["longitude"]
+                )
+        except Forbidden as exc:
+            if person_id is not None:
+                async with self._session_factory.begin() as session:
+                    await identity.mark_unreachable(session, person_id, identity.TELEGRAM)
+            raise Unreachable(str(exc)) from exc
+        except (RetryAfter, NetworkError) as exc:  # TimedOut is a NetworkError
+            raise TemporaryFailure(str(exc)) from exc
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                raise Unreachable(str(exc)) from exc
+            raise
+        return Delivery(identity.TELEGRAM, str(message.chat_id), str(message.message_id))
 
     async def post(self, chat_id: str, notice: Notice, *, language: str) -> Delivery | None:
         try:

@@ -18,6 +18,7 @@ from handlers.common import (
     pager_row,
     paginate,
     respond,
+    tell,
     work,
 )
 from handlers.context import BotContext
@@ -190,7 +191,6 @@ async def _people_choice(
 
 async def on_button(update: Update, context: BotContext) -> None:
     action = (update.callback_query.data or "").split(":")[1]
-    after = []  # (person_id, Notice) to send once committed
     refresh = None
     async with work(update, context) as w:
         settings = w.deps.settings.shifts
@@ -223,9 +223,8 @@ async def on_button(update: Update, context: BotContext) -> None:
             info = await shifts.info(w.session, sid)
             label = shift_label(info.shift, settings, zone, info.post)
             if not change.already:
-                after.append(
-                    (pid, invitation_notice(label, await real_name(w.session, w.person.id), sid))
-                )
+                leader_name = await real_name(w.session, w.person.id)
+                await w.enqueue(pid, invitation_notice(label, leader_name, sid))
                 refresh = sid
             popup = w.tr("Asked. You will see the answer here.")
             message = await roster_message(w, sid)
@@ -241,7 +240,9 @@ async def on_button(update: Update, context: BotContext) -> None:
             sid, pid = (int_arg(a) for a in callback_args(update, 2))
             await signups.move_up(w.session, w.person, sid, pid, now=w.now)
             info = await shifts.info(w.session, sid)
-            after.append((pid, promoted_notice(shift_label(info.shift, settings, zone, info.post))))
+            await w.enqueue(
+                pid, promoted_notice(shift_label(info.shift, settings, zone, info.post))
+            )
             refresh = sid
             message = await roster_message(w, sid)
         elif action == "in":
@@ -343,15 +344,13 @@ async def on_button(update: Update, context: BotContext) -> None:
                     N_("❌ Cancelled by your leader: {shift}. Thank you all the same!"),
                     {"shift": label},
                 )
-                after += [(pid, notice) for pid in result.people]
+                await tell(w, [(pid, notice) for pid in result.people])
             popup = w.tr("Cancelled; everyone on it is being told.")
             message = await _shift_list(w, 0)
             refresh = [r.shift.id for r in results]
         else:
             raise StaleAction()
     await respond(update, Response(edit=message, popup=popup))
-    for person_id, notice in after:
-        await context.deps.notifier.notify(person_id, notice)
     for shift_id in refresh if isinstance(refresh, list) else [refresh] if refresh else []:
         context.deps.jobs.request_refresh(shift_id)
 

@@ -3,8 +3,6 @@ cancelling with a reason, answering a leader's assignment, the calendar file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from telegram import InputFile, Update
 from telegram.constants import ChatType
 
@@ -31,7 +29,7 @@ from services.i18n import N_
 from services.notifier import Action, Notice
 from services.profile import real_name
 from services.shift_cards import ShiftCard
-from services.shifts import ShiftInfo, ShiftLabel, shift_label
+from services.shifts import ShiftInfo, shift_label
 
 SHIFTS_PER_PAGE = 6
 ALL_KINDS = "-"
@@ -221,7 +219,6 @@ async def on_my_button(update: Update, context: BotContext) -> None:
         if action == "cx":
             (shift_id,) = callback_args(update, 1)
             response = await _ask_reason(w, int_arg(shift_id))
-            notify = None
         elif action == "why":
             shift_id, code = callback_args(update, 2)
             if code not in CANCEL_REASONS and code != "other":
@@ -238,15 +235,13 @@ async def on_my_button(update: Update, context: BotContext) -> None:
                 response = Response(
                     edit=Message(w.tr("Please type the reason in a few words (or /cancel)."))
                 )
-                notify = None
             else:
-                response, notify = await cancel_with_reason(
+                response = await cancel_with_reason(
                     w, int_arg(shift_id), w.tr(CANCEL_REASONS[code])
                 )
         else:
             raise StaleAction()
     await respond(update, response)
-    await after_cancel(context, notify)
 
 
 async def _ask_reason(w: Work, shift_id: int) -> Response:
@@ -266,8 +261,8 @@ async def _ask_reason(w: Work, shift_id: int) -> Response:
     return Response(edit=Message(text, keyboard(rows)))
 
 
-async def cancel_with_reason(w: Work, shift_id: int, reason: str):
-    """Cancel one's place; returns the reply and what to tell others after commit."""
+async def cancel_with_reason(w: Work, shift_id: int, reason: str) -> Response:
+    """Cancel one's place; the waitlist and (when late) the leaders are told."""
     change = await signups.cancel(
         w.session,
         w.person,
@@ -285,44 +280,16 @@ async def cancel_with_reason(w: Work, shift_id: int, reason: str):
     )
     if change.late_to:
         text += "\n" + w.tr("It is close to the start, so your leader has been told.")
-    notices = CancelNotices(
-        shift_id=shift_id,
-        promoted=change.promoted,
-        leaders=change.late_to,
-        label=label,
-        name=await real_name(w.session, w.person.id),
-        reason=reason,
+    for person_id in change.promoted:
+        await w.enqueue(person_id, promoted_notice(label))
+    late = Notice(
+        N_("⚠️ {name} cancelled {shift} close to the start. Reason: {reason}"),
+        {"name": await real_name(w.session, w.person.id), "shift": label, "reason": reason},
     )
-    return Response(edit=Message(text)), notices
-
-
-@dataclass(frozen=True)
-class CancelNotices:
-    """Who to tell after a cancellation commits."""
-
-    shift_id: int
-    promoted: list[int]
-    leaders: list[int]
-    label: ShiftLabel
-    name: str
-    reason: str
-
-
-async def after_cancel(context: BotContext, notices: CancelNotices | None) -> None:
-    if notices is None:
-        return
-    notifier = context.deps.notifier
-    for person_id in notices.promoted:
-        await notifier.notify(person_id, promoted_notice(notices.label))
-    for leader in notices.leaders:
-        await notifier.notify(
-            leader,
-            Notice(
-                N_("⚠️ {name} cancelled {shift} close to the start. Reason: {reason}"),
-                {"name": notices.name, "shift": notices.label, "reason": notices.reason},
-            ),
-        )
-    context.deps.jobs.request_refresh(notices.shift_id)
+    for leader in change.late_to:
+        await w.enqueue(leader, late)
+    w.deps.jobs.request_refresh(shift_id)
+    return Response(edit=Message(text))
 
 
 def promoted_notice(label) -> Notice:
@@ -332,11 +299,12 @@ def promoted_notice(label) -> Notice:
     )
 
 
-async def on_cancel_reason_text(w: Work, text: str):
+async def on_cancel_reason_text(w: Work, text: str) -> tuple[Response, list]:
     draft = await drafts.load(w.session, w.person.id, CANCEL_FLOW)
     if draft is None:
         raise StaleAction()
-    return await cancel_with_reason(w, draft.data["shift_id"], text)
+    response = await cancel_with_reason(w, draft.data["shift_id"], text)
+    return Response(messages=[response.edit]), []
 
 
 async def _send_calendar(update: Update, context: BotContext) -> None:
@@ -397,13 +365,12 @@ async def on_assignment_button(update: Update, context: BotContext) -> None:
             if action == "yes"
             else w.tr("Understood: you are not on {shift}. Your leader has been told.")
         ).format(shift=label.localize(w.tr))
-        name = await real_name(w.session, w.person.id)
+        if action == "no":
+            name = await real_name(w.session, w.person.id)
+            declined = Notice(N_("{name} cannot come to {shift}."), {"name": name, "shift": label})
+            for leader in change.late_to:
+                await w.enqueue(leader, declined)
+            for person_id in change.promoted:
+                await w.enqueue(person_id, promoted_notice(label))
+        w.deps.jobs.request_refresh(change.shift.id)
     await respond(update, Response(edit=Message(text)))
-    if action == "no":
-        for leader in change.late_to:
-            await context.deps.notifier.notify(
-                leader, Notice(N_("{name} cannot come to {shift}."), {"name": name, "shift": label})
-            )
-        for person_id in change.promoted:
-            await context.deps.notifier.notify(person_id, promoted_notice(label))
-    context.deps.jobs.request_refresh(change.shift.id)

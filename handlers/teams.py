@@ -157,9 +157,10 @@ async def on_team_button(update: Update, context: BotContext) -> None:
         raise StaleAction()
     async with work(update, context) as w:
         response, notify = await handler(w, update)
+        if notify is not None:
+            await w.enqueue(*notify)
     await respond(update, response)
     if notify is not None:
-        await context.deps.notifier.notify(*notify)
         await refresh_personal_menu(context, notify[0])
 
 
@@ -277,22 +278,21 @@ async def on_promote_button(update: Update, context: BotContext) -> None:
             )
             team = await teams.get_team(w.session, team_id)
             response = Response(edit=await _promotion_message(w, team_id, 0), popup=w.tr("Saved."))
-            changed = (person_id, role, team.name)
+            changed = person_id
+            message = (
+                N_(
+                    "You are now a leader of the team “{team}”. Send /team to see your "
+                    "members with their phone numbers, and /invite for the invite link."
+                )
+                if role is MemberRole.LEADER
+                else N_("You are no longer a leader of the team “{team}”.")
+            )
+            await w.enqueue(person_id, Notice(message, {"team": team.name}))
         else:
             raise StaleAction()
     await respond(update, response)
     if changed is not None:
-        person_id, role, team_name = changed
-        message = (
-            N_(
-                "You are now a leader of the team “{team}”. Send /team to see your "
-                "members with their phone numbers, and /invite for the invite link."
-            )
-            if role is MemberRole.LEADER
-            else N_("You are no longer a leader of the team “{team}”.")
-        )
-        await context.deps.notifier.notify(person_id, Notice(message, {"team": team_name}))
-        await refresh_personal_menu(context, person_id)
+        await refresh_personal_menu(context, changed)
 
 
 # --- /invite ---------------------------------------------------------------------------------

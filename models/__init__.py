@@ -1,6 +1,7 @@
 """SQLModel tables. Importing this package registers every table's metadata."""
 
 from models.ledger import Certificate, CertificateStatus, EntrySource, EntryStatus, LedgerEntry
+from models.notifications import Broadcast, Notification, NotificationStatus
 from models.org import Community, Grid, GridOfficer
 from models.people import ChatIdentity, Person, Volunteer
 from models.shifts import (
@@ -25,6 +26,7 @@ __all__ = [
     "HOLDING",
     "Attendance",
     "AttendanceStatus",
+    "Broadcast",
     "Certificate",
     "CertificateStatus",
     "ChatIdentity",
@@ -38,6 +40,8 @@ __all__ = [
     "GridOfficer",
     "LedgerEntry",
     "MemberRole",
+    "Notification",
+    "NotificationStatus",
     "Person",
     "Post",
     "ProcessedUpdate",

@@ -11,20 +11,24 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from scheduler.dispatch import Dispatcher
 from scheduler.housekeeping import housekeeping
 from scheduler.shift_jobs import ShiftJobs
 
 log = logging.getLogger(__name__)
 
 MAINTENANCE_EVERY = timedelta(minutes=1)
+# Notifications written by scheduled jobs go out this often (handlers send theirs at once).
+DISPATCH_EVERY = timedelta(seconds=10)
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 # Announcement edits wait this long, so a burst of sign-ups costs one edit each.
 REFRESH_DELAY = timedelta(seconds=2)
 
 
 class JobRunner:
-    def __init__(self, jobs: ShiftJobs, *, automatic: bool = True) -> None:
+    def __init__(self, jobs: ShiftJobs, dispatcher: Dispatcher, *, automatic: bool = True) -> None:
         self.jobs = jobs
+        self.dispatcher = dispatcher
         self.automatic = automatic
         self._scheduler = AsyncIOScheduler(timezone=UTC) if automatic else None
         self._publish_requested = False
@@ -39,6 +43,14 @@ class JobRunner:
             seconds=MAINTENANCE_EVERY.total_seconds(),
             id="maintenance",
             next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+        )
+        self._scheduler.add_job(
+            self.dispatcher.run,
+            "interval",
+            seconds=DISPATCH_EVERY.total_seconds(),
+            id="dispatch",
             coalesce=True,
             max_instances=1,
         )
@@ -83,6 +95,10 @@ class JobRunner:
             next_run_time=datetime.now(UTC) + REFRESH_DELAY,
         )
 
+    async def deliver(self, notification_ids: list[int]) -> None:
+        if notification_ids:
+            await self.dispatcher.run(ids=notification_ids)
+
     async def run_pending(self) -> None:
         """Run what was requested (when not automatic): tests call this."""
         if self._publish_requested:
@@ -90,3 +106,4 @@ class JobRunner:
             await self.jobs.publish_due()
         while self._refresh_requested:
             await self.jobs.refresh(self._refresh_requested.pop())
+        await self.dispatcher.run()

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from models import Post
 from models.db import SessionFactory
-from services import announcements, attendance, identity, shifts
+from services import announcements, attendance, identity, outbox, shifts
 from services.clock import Clock
-from services.i18n import N_
+from services.i18n import N_, Catalogs
 from services.notifier import Delivery, Notice, Notifier
 from services.settings import Settings
 from services.shift_cards import announcement
@@ -28,12 +29,14 @@ class ShiftJobs:
         notifier: Notifier,
         clock: Clock,
         *,
+        catalogs: Catalogs,
         channel: str = identity.TELEGRAM,
     ) -> None:
         self.settings = settings
         self.session_factory = session_factory
         self.notifier = notifier
         self.clock = clock
+        self.catalogs = catalogs
         self.channel = channel
         self.zone = settings.bot.zone
         self._publishing = asyncio.Lock()
@@ -52,8 +55,9 @@ class ShiftJobs:
                 zone=self.zone,
                 now=now,
             )
+            for item in closed:  # the notice is written with the close: both or neither
+                await self._ask_leaders_to_review(session, item, now)
         for item in closed:
-            await self._tell_leaders_closed(item)
             await self.refresh(item.shift.id)
         await self.publish_due()
 
@@ -123,14 +127,10 @@ class ShiftJobs:
             async with self.session_factory.begin() as session:
                 await announcements.mark_shown(session, row.id, info.shift.version)
 
-    async def _tell_leaders_closed(self, item: attendance.Closed) -> None:
+    async def _ask_leaders_to_review(self, session, item: attendance.Closed, now) -> None:
         if not (item.needs_review or item.absent) or item.shift.team_id is None:
             return
-        async with self.session_factory() as session:
-            leaders = await leader_ids(session, item.shift.team_id)
-            post = (
-                await session.get(shifts.Post, item.shift.post_id) if item.shift.post_id else None
-            )
+        post = await session.get(Post, item.shift.post_id) if item.shift.post_id else None
         notice = Notice(
             N_(
                 "Shift over: {shift}. {unchecked} did not check out and {absent} did not "
@@ -142,5 +142,13 @@ class ShiftJobs:
                 "absent": item.absent,
             },
         )
-        for leader in leaders:
-            await self.notifier.notify(leader, notice)
+        for leader in await leader_ids(session, item.shift.team_id):
+            await outbox.enqueue(
+                session,
+                notice,
+                catalogs=self.catalogs,
+                now=now,
+                person_id=leader,
+                key=f"closed:{item.shift.id}:{leader}",
+                kind="review",
+            )

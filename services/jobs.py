@@ -11,3 +11,7 @@ class JobRequests(Protocol):
     def request_refresh(self, shift_id: int) -> None:
         """Bring a shift's announcements up to date (coalesced)."""
         ...
+
+    async def deliver(self, notification_ids: list[int]) -> None:
+        """Send these outbox notifications now (they were just committed)."""
+        ...

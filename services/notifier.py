@@ -63,3 +63,25 @@ class Notifier(Protocol):
     ) -> Delivery | None:
         """A file for the person, with the notice as its caption."""
         ...
+
+
+class Unreachable(Exception):
+    """The person cannot be reached on this channel (blocked the bot, no account)."""
+
+
+class TemporaryFailure(Exception):
+    """Sending failed for now (network, flood limits): try again later."""
+
+
+class Sender(Protocol):
+    async def deliver(
+        self,
+        *,
+        person_id: int | None,
+        chat_id: str | None,
+        text: str,
+        buttons: list[list[dict[str, Any]]],
+        location: dict[str, float] | None,
+    ) -> Delivery:
+        """Send a notification as written in the outbox."""
+        ...

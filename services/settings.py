@@ -7,6 +7,8 @@ file and the environment into these models.
 
 from __future__ import annotations
 
+from datetime import time
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -219,6 +221,43 @@ class CertificateSettings(_Strict):
     serial_prefix: str = Field(default="ZYFW", pattern=r"^[A-Z0-9]{1,8}$")
 
 
+class NotificationSettings(_Strict):
+    # Non-urgent pushes wait for the end of quiet hours; elder escalations do not.
+    quiet_start: time = time(22, 0)
+    quiet_end: time = time(7, 0)
+    # Telegram's pace for one chat: at most one message a second.
+    per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=10)
+
+
+class ReminderSettings(_Strict):
+    # Before each shift, minutes ahead (24 h and 1 h by default).
+    offsets_minutes: list[int] = Field(default_factory=lambda: [24 * 60, 60])
+    # A reminder due while the bot was down is still sent this long after (marked late).
+    grace_hours: int = Field(default=6, ge=0, le=48)
+    # No answer to "still coming?" this long before the start: the leader is told.
+    confirm_by_hours: int = Field(default=12, ge=0, le=72)
+    # This long after the start the leader gets who has not checked in.
+    missing_after_minutes: int = Field(default=15, ge=0, le=240)
+    # A shift this close and below its minimum: the leader is warned.
+    understaffed_hours: int = Field(default=24, ge=1, le=168)
+    # The Friday call-up: day (0 = Monday) and time before, and for which kinds.
+    callup_weekday: int = Field(default=3, ge=0, le=6)
+    callup_time: time = time(19, 0)
+    callup_kinds: list[str] = Field(default_factory=lambda: ["cleanup"])
+    # On a statutory holiday (chinese-calendar): "skip" the call-up, or "send" it anyway.
+    callup_on_holiday: Literal["skip", "send"] = "skip"
+    # The leaders' weekly digest: day (0 = Monday) and time.
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    digest_time: time = time(8, 0)
+
+    @field_validator("offsets_minutes")
+    @classmethod
+    def _positive(cls, offsets: list[int]) -> list[int]:
+        if not offsets or any(m <= 0 for m in offsets):
+            raise ValueError("must be positive minutes")
+        return sorted(set(offsets), reverse=True)
+
+
 class Settings(_Strict):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -230,6 +269,8 @@ class Settings(_Strict):
     shifts: ShiftSettings = Field(default_factory=ShiftSettings)
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     certificates: CertificateSettings = Field(default_factory=CertificateSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     communities: list[CommunitySettings] = Field(min_length=1)
 
     @model_validator(mode="after")

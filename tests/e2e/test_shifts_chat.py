@@ -183,8 +183,9 @@ async def test_friday_cleanup_from_setup_to_check_out(db, bot, clock, emulator, 
     assert out.text.startswith("👋 10:35 签退") and "本次在岗 2 小时 15 分钟" in out.text
     clock.set(FRIDAY_1105)
     await bot.jobs.jobs.maintenance()
-    # The leader is asked to review, and next Friday is now within a week: announced.
-    review, next_week = await leader.new_messages()
+    await bot.jobs.run_pending()  # the outbox
+    # Next Friday is now within a week: announced; and the leader is asked to review.
+    next_week, review = await leader.new_messages()
     assert next_week.text.startswith("📣 清洁家园 · 东风清洁队\n🕗 12月4日周五 08:30–10:30")
     assert review.text.startswith("班次已结束：清洁家园 · 11月27日周五 08:30–10:30")
     assert "1 人未签退，0 人未签到" in review.text
