@@ -22,6 +22,7 @@ from handlers import (
     posts,
     profile,
     registration,
+    reminders,
     roster,
     shift_setup,
     shifts,
@@ -59,6 +60,7 @@ def register_handlers(application: Application) -> None:
         "export": exports.on_export,
         "certificate": certificates.on_certificate,
         "verify": certificates.on_verify,
+        "reminders": reminders.on_reminders,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
@@ -88,6 +90,7 @@ def register_handlers(application: Application) -> None:
         r"^lo:": log.on_button,
         r"^ex:": exports.on_button,
         r"^ct:": certificates.on_button,
+        r"^rm:": reminders.on_button,
     }
     for pattern, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

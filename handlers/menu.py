@@ -33,6 +33,7 @@ COMMANDS = (
     Command("start", N_("Start, or continue where you left off")),
     Command("shifts", N_("Shifts you can sign up for"), frozenset({Role.VOLUNTEER})),
     Command("myshifts", N_("Your shifts, cancelling, calendar"), frozenset({Role.VOLUNTEER})),
+    Command("reminders", N_("Which shift reminders you get"), frozenset({Role.VOLUNTEER})),
     Command("minutes", N_("Your service hours and star level"), frozenset({Role.VOLUNTEER})),
     Command("log", N_("Record service done outside a shift"), frozenset({Role.VOLUNTEER})),
     Command("me", N_("Your profile")),

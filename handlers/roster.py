@@ -199,7 +199,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         if action == "list":
             (page,) = callback_args(update, 1)
             message = await _shift_list(w, int_arg(page))
-        elif action == "v":
+        elif action in ("v", "n"):  # "n": from an alert, which stays as it is
             (sid,) = callback_args(update, 1)
             message = await roster_message(w, int_arg(sid))
         elif action == "add":
@@ -350,7 +350,10 @@ async def on_button(update: Update, context: BotContext) -> None:
             refresh = [r.shift.id for r in results]
         else:
             raise StaleAction()
-    await respond(update, Response(edit=message, popup=popup))
+    if action == "n":
+        await respond(update, Response(messages=[message]))
+    else:
+        await respond(update, Response(edit=message, popup=popup))
     for shift_id in refresh if isinstance(refresh, list) else [refresh] if refresh else []:
         context.deps.jobs.request_refresh(shift_id)
 

@@ -51,6 +51,8 @@ class Volunteer(SQLModel, table=True):
     number: int = Field(unique=True)
     # Whether their name may appear in rankings (totals count either way).
     in_rankings: bool = True
+    # Shift kinds whose reminders they turned off.
+    muted_kinds: list[str] = Field(default_factory=list, sa_type=JSON)
     real_name: str = Field(max_length=20)
     phone: str = Field(max_length=20, index=True)
     # True when the number came from the chat app's verified contact share.

@@ -111,6 +111,8 @@ class ShiftSignup(SQLModel, table=True):
     cancel_reason: str | None = Field(default=None, max_length=200)
     # Cancelled after the cutoff (the leader was told).
     late: bool = False
+    # "Still coming?" answered yes (from the first reminder), and when.
+    confirmed_coming_at: datetime | None = None
 
 
 class CheckMethod(StrEnum):

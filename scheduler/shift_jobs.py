@@ -9,7 +9,7 @@ import logging
 
 from models import Post
 from models.db import SessionFactory
-from services import announcements, attendance, identity, outbox, shifts
+from services import announcements, attendance, identity, outbox, reminders, shifts
 from services.clock import Clock
 from services.i18n import N_, Catalogs
 from services.notifier import Delivery, Notice, Notifier
@@ -59,6 +59,12 @@ class ShiftJobs:
                 await self._ask_leaders_to_review(session, item, now)
         for item in closed:
             await self.refresh(item.shift.id)
+        async with self.session_factory.begin() as session:
+            planned = await reminders.plan_all(
+                session, reminders.Moment(self.settings, self.catalogs, now)
+            )
+        if planned:
+            log.info("planned %d reminders and alerts", planned)
         await self.publish_due()
 
     async def publish_due(self) -> None:

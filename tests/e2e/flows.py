@@ -100,3 +100,90 @@ async def create_team(admin, name="东风清洁队", community="东风社区") -
     assert created.text.startswith(f"✓ 队伍已创建：{name} · {community}")
     assert "🔄 更换链接（旧链接失效）" in created.button_texts
     return INVITE.search(created.text).group(1)
+
+
+# --- shifts ---
+
+POST_LAT, POST_LON = 31.2304, 121.4737
+
+
+async def shift_crew(admin, make_user) -> dict:
+    """A team with a leader and two members (one uses the bot in English)."""
+    payload = await create_team(admin)
+    leader = make_user("Liu")
+    chen = make_user("Chen")
+    lin = make_user("Lin", language_code="en")
+    for user, name, phone, language in [
+        (leader, "刘队长", "13800000001", "zh"),
+        (chen, "陈队员", "13800000002", "zh"),
+        (lin, "Lin Na", "13800000003", "en"),
+    ]:
+        await user.send(f"/start {payload}")
+        await register(
+            user,
+            name=name,
+            phone=phone,
+            started=True,
+            language=language,
+            community="Dongfeng Community" if language == "en" else "东风社区",
+            grid="Dongfeng Grid 2" if language == "en" else "东风第二网格",
+            availability=("Fridays",) if language == "en" else ("周五",),
+        )
+    await admin.send("/promote")
+    await admin.press("刘队长")
+    for user in (leader, chen, lin):
+        await user.new_messages()
+    return {"leader": leader, "chen": chen, "lin": lin, "payload": payload}
+
+
+async def create_post(leader) -> str:
+    """Leader creates the post in chat; returns its check-in payload."""
+    (posts,) = await leader.send("/posts")
+    assert posts.text == "还没有岗点。"
+    (ask,) = await leader.press("新建岗点")
+    assert "岗点名称" in ask.text
+    (ask,) = await leader.send("东风路与建设路口")
+    assert "地址" in ask.text
+    (ask,) = await leader.send("东风路 88 号")
+    # A leader adds posts in the community of their team only.
+    assert ask.button_texts == ["东风社区"]
+    (ask,) = await leader.press("东风社区")
+    (ask,) = await leader.press("东风第一网格")
+    assert ask.reply_keyboard[0]["request_location"] is True
+    (hint,) = await leader.send("就在路口")
+    assert "经纬度" in hint.text
+    (ask,) = await leader.send_location(POST_LAT, POST_LON)
+    assert "多少米以内" in ask.text
+    done, view = await leader.press("150 米")
+    assert done.text.startswith("✓ 岗点已创建") and done.removes_keyboard
+    assert "📍 东风路与建设路口" in view.text and "150 米内可签到" in view.text
+    (qr,) = await leader.press("打印签到二维码", view)
+    assert qr.raw["photo"] and "签到二维码" in qr.text
+    return re.search(r"start=(checkin_[\w-]+)", view.text).group(1)
+
+
+async def create_weekly_cleanup(leader) -> None:
+    (ask,) = await leader.send("/newshift")
+    assert ask.text == "什么类型的服务？"  # one team: no team question
+    await leader.press("清洁家园")
+    await leader.press("东风路与建设路口")
+    (ask,) = await leader.press("每周")
+    # It is Thursday: this Friday is "tomorrow", next Friday has its own button.
+    assert "明天 · 11月27日周五" in ask.button_texts and "下周五 · 12月4日周五" in ask.button_texts
+    await leader.press("11月27日周五")
+    await leader.press("08:30")
+    (ask,) = await leader.press("2 小时")
+    await leader.press("20")
+    (summary,) = await leader.press("8")
+    for line in [
+        "队伍：东风清洁队",
+        "服务类型：清洁家园",
+        "岗点：东风路与建设路口",
+        "时间：11月27日周五 08:30–10:30",
+        "重复：每周",
+        "名额：20 人（至少 8 人）",
+    ]:
+        assert line in summary.text
+    assert await leader.press("创建并发布") == []
+    created = await leader.message(summary.message_id)
+    assert created.text.startswith("✓ 重复班次已创建：目前已排出 4 个日期")

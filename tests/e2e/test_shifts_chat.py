@@ -14,9 +14,8 @@ from sqlmodel import select
 from models import MemberRole, Shift, ShiftTemplate
 from services.registration import Step
 from tests.e2e import flows
-from tests.e2e.flows import stored
+from tests.e2e.flows import POST_LAT, POST_LON, stored
 
-POST_LAT, POST_LON = 31.2304, 121.4737
 # Friday 27 November 2026 in Shanghai (UTC+8).
 FRIDAY_0820 = datetime(2026, 11, 27, 0, 20, tzinfo=UTC)
 FRIDAY_1035 = datetime(2026, 11, 27, 2, 35, tzinfo=UTC)
@@ -25,91 +24,13 @@ FRIDAY_1105 = datetime(2026, 11, 27, 3, 5, tzinfo=UTC)
 
 @pytest.fixture
 async def crew(db, admin, make_user):
-    """A team with a leader and two members (one uses the bot in English)."""
-    payload = await flows.create_team(admin)
-    leader = make_user("Liu")
-    chen = make_user("Chen")
-    lin = make_user("Lin", language_code="en")
-    for user, name, phone, language in [
-        (leader, "刘队长", "13800000001", "zh"),
-        (chen, "陈队员", "13800000002", "zh"),
-        (lin, "Lin Na", "13800000003", "en"),
-    ]:
-        await user.send(f"/start {payload}")
-        await flows.register(
-            user,
-            name=name,
-            phone=phone,
-            started=True,
-            language=language,
-            community="Dongfeng Community" if language == "en" else "东风社区",
-            grid="Dongfeng Grid 2" if language == "en" else "东风第二网格",
-            availability=("Fridays",) if language == "en" else ("周五",),
-        )
-    await admin.send("/promote")
-    await admin.press("刘队长")
-    for user in (leader, chen, lin):
-        await user.new_messages()
-    return {"leader": leader, "chen": chen, "lin": lin, "payload": payload}
-
-
-async def _create_post(leader) -> str:
-    """Leader creates the post in chat; returns its check-in payload."""
-    (posts,) = await leader.send("/posts")
-    assert posts.text == "还没有岗点。"
-    (ask,) = await leader.press("新建岗点")
-    assert "岗点名称" in ask.text
-    (ask,) = await leader.send("东风路与建设路口")
-    assert "地址" in ask.text
-    (ask,) = await leader.send("东风路 88 号")
-    # A leader adds posts in the community of their team only.
-    assert ask.button_texts == ["东风社区"]
-    (ask,) = await leader.press("东风社区")
-    (ask,) = await leader.press("东风第一网格")
-    assert ask.reply_keyboard[0]["request_location"] is True
-    (hint,) = await leader.send("就在路口")
-    assert "经纬度" in hint.text
-    (ask,) = await leader.send_location(POST_LAT, POST_LON)
-    assert "多少米以内" in ask.text
-    done, view = await leader.press("150 米")
-    assert done.text.startswith("✓ 岗点已创建") and done.removes_keyboard
-    assert "📍 东风路与建设路口" in view.text and "150 米内可签到" in view.text
-    (qr,) = await leader.press("打印签到二维码", view)
-    assert qr.raw["photo"] and "签到二维码" in qr.text
-    return re.search(r"start=(checkin_[\w-]+)", view.text).group(1)
-
-
-async def _create_weekly_cleanup(leader) -> None:
-    (ask,) = await leader.send("/newshift")
-    assert ask.text == "什么类型的服务？"  # one team: no team question
-    await leader.press("清洁家园")
-    await leader.press("东风路与建设路口")
-    (ask,) = await leader.press("每周")
-    # It is Thursday: this Friday is "tomorrow", next Friday has its own button.
-    assert "明天 · 11月27日周五" in ask.button_texts and "下周五 · 12月4日周五" in ask.button_texts
-    await leader.press("11月27日周五")
-    await leader.press("08:30")
-    (ask,) = await leader.press("2 小时")
-    await leader.press("20")
-    (summary,) = await leader.press("8")
-    for line in [
-        "队伍：东风清洁队",
-        "服务类型：清洁家园",
-        "岗点：东风路与建设路口",
-        "时间：11月27日周五 08:30–10:30",
-        "重复：每周",
-        "名额：20 人（至少 8 人）",
-    ]:
-        assert line in summary.text
-    assert await leader.press("创建并发布") == []
-    created = await leader.message(summary.message_id)
-    assert created.text.startswith("✓ 重复班次已创建：目前已排出 4 个日期")
+    return await flows.shift_crew(admin, make_user)
 
 
 async def test_friday_cleanup_from_setup_to_check_out(db, bot, clock, emulator, crew):
     leader, chen, lin = crew["leader"], crew["chen"], crew["lin"]
-    checkin_payload = await _create_post(leader)
-    await _create_weekly_cleanup(leader)
+    checkin_payload = await flows.create_post(leader)
+    await flows.create_weekly_cleanup(leader)
 
     # Only this Friday is within the 7-day announcement window.
     await bot.jobs.run_pending()
@@ -199,7 +120,7 @@ async def test_friday_cleanup_from_setup_to_check_out(db, bot, clock, emulator, 
 
 async def test_full_shift_waitlists_and_promotes(db, bot, crew):
     leader, chen, lin = crew["leader"], crew["chen"], crew["lin"]
-    await _create_post(leader)
+    await flows.create_post(leader)
     await leader.send("/newshift")
     await leader.press("文明交通劝导")
     await leader.press("东风路与建设路口")
@@ -263,8 +184,8 @@ async def test_full_shift_waitlists_and_promotes(db, bot, crew):
 
 async def test_late_cancellation_with_a_typed_reason_tells_the_leader(db, bot, clock, crew):
     leader, chen = crew["leader"], crew["chen"]
-    await _create_post(leader)
-    await _create_weekly_cleanup(leader)
+    await flows.create_post(leader)
+    await flows.create_weekly_cleanup(leader)
     await bot.jobs.run_pending()
     (announcement,) = await chen.new_messages()
     await chen.press("报名", announcement)
@@ -284,8 +205,8 @@ async def test_late_cancellation_with_a_typed_reason_tells_the_leader(db, bot, c
 
 async def test_volunteers_cannot_run_shifts(db, bot, crew):
     leader, chen = crew["leader"], crew["chen"]
-    await _create_post(leader)
-    await _create_weekly_cleanup(leader)
+    await flows.create_post(leader)
+    await flows.create_weekly_cleanup(leader)
     (refused,) = await chen.send("/newshift")
     assert refused.text == "抱歉，您没有权限进行这项操作。"
     (refused,) = await chen.send("/roster")
@@ -315,8 +236,8 @@ async def test_volunteers_cannot_run_shifts(db, bot, crew):
 
 async def test_leader_cancels_and_everyone_is_told(db, bot, crew):
     leader, chen, lin = crew["leader"], crew["chen"], crew["lin"]
-    await _create_post(leader)
-    await _create_weekly_cleanup(leader)
+    await flows.create_post(leader)
+    await flows.create_weekly_cleanup(leader)
     await bot.jobs.run_pending()
     (for_chen,) = await chen.new_messages()
     await chen.press("报名", for_chen)
@@ -359,8 +280,8 @@ async def test_team_group_gets_announcements_and_sign_ups(
     linked = (await emulator.call("messages", token=token, chat_id=group["id"]))[-1]
     assert linked["text"].startswith("✓ 本群已关联“东风清洁队”")
 
-    await _create_post(leader)
-    await _create_weekly_cleanup(leader)
+    await flows.create_post(leader)
+    await flows.create_weekly_cleanup(leader)
     await bot.jobs.run_pending()
     posted = (await emulator.call("messages", token=token, chat_id=group["id"]))[-1]
     assert posted["text"].startswith("📣 清洁家园 · 东风清洁队")
@@ -394,7 +315,7 @@ async def test_team_group_gets_announcements_and_sign_ups(
 
 async def test_leader_assigns_and_marks_a_no_show(db, bot, clock, crew):
     leader, chen, lin = crew["leader"], crew["chen"], crew["lin"]
-    await _create_post(leader)
+    await flows.create_post(leader)
     await leader.send("/newshift")
     await leader.press("文明交通劝导")
     await leader.press("东风路与建设路口")
@@ -445,8 +366,8 @@ async def test_leader_assigns_and_marks_a_no_show(db, bot, clock, crew):
 
 async def test_a_reason_typed_after_the_shift_started_ends_the_question(db, bot, clock, crew):
     leader, chen = crew["leader"], crew["chen"]
-    await _create_post(leader)
-    await _create_weekly_cleanup(leader)
+    await flows.create_post(leader)
+    await flows.create_weekly_cleanup(leader)
     await bot.jobs.run_pending()
     (announcement,) = await chen.new_messages()
     await chen.press("报名", announcement)
