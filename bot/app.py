@@ -9,6 +9,7 @@ from handlers import register_handlers
 from handlers.context import DEPS_KEY, BotContext, Deps
 from handlers.notifier import TelegramNotifier
 from models.db import SessionFactory
+from scheduler.broadcast_progress import BroadcastProgress
 from scheduler.dispatch import Dispatcher
 from scheduler.runner import JobRunner
 from scheduler.shift_jobs import ShiftJobs
@@ -43,7 +44,16 @@ def build_application(
         .job_queue(None)
     )
     if telegram.rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # One request at a time, every 1/rate seconds: the leaky bucket holds one, so
+        # there are no bursts above the configured rate (aiolimiter's default bucket
+        # would let a full second's worth through at once after a pause).
+        builder = builder.rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=1,
+                overall_time_period=1 / telegram.messages_per_second,
+                max_retries=3,
+            )
+        )
     application = builder.build()
 
     catalogs = catalogs or Catalogs(default=settings.bot.default_language)
@@ -59,10 +69,18 @@ def build_application(
         quiet=quiet,
         per_chat_interval=settings.notifications.per_chat_interval_seconds,
     )
+    progress = BroadcastProgress(
+        session_factory,
+        notifier,
+        clock,
+        quiet=quiet,
+        default_language=settings.bot.default_language,
+    )
     runner = JobRunner(
         ShiftJobs(settings, session_factory, notifier, clock, catalogs=catalogs),
         dispatcher,
         automatic=automatic_jobs,
+        progress=progress,
     )
     application.bot_data[JOB_RUNNER_KEY] = runner
     application.bot_data[DEPS_KEY] = Deps(

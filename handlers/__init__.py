@@ -11,7 +11,10 @@ from telegram.ext import (
 )
 
 from handlers import (
+    broadcast,
+    care,
     certificates,
+    elders,
     exports,
     fallback,
     flows,
@@ -19,6 +22,7 @@ from handlers import (
     help,
     log,
     minutes,
+    officers,
     posts,
     profile,
     registration,
@@ -61,6 +65,9 @@ def register_handlers(application: Application) -> None:
         "certificate": certificates.on_certificate,
         "verify": certificates.on_verify,
         "reminders": reminders.on_reminders,
+        "broadcast": broadcast.on_broadcast,
+        "elders": elders.on_elders,
+        "officers": officers.on_officers,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
@@ -91,6 +98,10 @@ def register_handlers(application: Application) -> None:
         r"^ex:": exports.on_button,
         r"^ct:": certificates.on_button,
         r"^rm:": reminders.on_button,
+        r"^bc:": broadcast.on_button,
+        r"^el:": elders.on_button,
+        r"^ca:": care.on_button,
+        r"^of:": officers.on_button,
     }
     for pattern, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

@@ -6,8 +6,11 @@ from datetime import timedelta
 
 from telegram import ReplyKeyboardRemove, Update
 
+from handlers import broadcast as broadcast_ui
+from handlers import care as care_ui
 from handlers import certificates as certificates_ui
 from handlers import checkin as checkin_ui
+from handlers import elders as elders_ui
 from handlers import log as log_ui
 from handlers import minutes as minutes_ui
 from handlers import posts as posts_ui
@@ -18,8 +21,17 @@ from handlers import teams as teams_ui
 from handlers.common import Message, Response, Work, respond, tell, work
 from handlers.context import BotContext
 from models import ConversationDraft
-from services import drafts, log_setup, post_setup, registration, shift_setup, team_setup
-from services.errors import DomainError, InvalidNumber, InvalidReason, InvalidTime
+from services import (
+    broadcasts,
+    drafts,
+    elder_setup,
+    log_setup,
+    post_setup,
+    registration,
+    shift_setup,
+    team_setup,
+)
+from services.errors import DomainError, InvalidNote, InvalidNumber, InvalidReason, InvalidTime
 from services.i18n import render
 from services.log_setup import LogStep
 from services.registration import RegistrationState, Step
@@ -51,6 +63,14 @@ async def current_prompt(w: Work, draft: ConversationDraft) -> list[Message]:
         return await posts_ui.prompt(w, draft.flow, draft.step)
     if draft.flow == log_setup.FLOW:
         return await log_ui.prompt(w, await log_setup.current(w.session, w.person))
+    if draft.flow == elder_setup.FLOW:
+        return await elders_ui.prompt(w, await elder_setup.current(w.session, w.person))
+    if draft.flow == elder_setup.EDIT_FLOW:
+        return [elders_ui.edit_prompt(w, draft.step)]
+    if draft.flow == care_ui.NOTE_FLOW:
+        return [Message(w.tr("What help is needed? Type a short note (or /cancel)."))]
+    if draft.flow == broadcasts.FLOW:
+        return await broadcast_ui.prompt(w, await broadcasts.current(w.session, w.person))
     if draft.flow == minutes_ui.DISPUTE_FLOW and draft.step == "times":
         return [
             Message(
@@ -75,6 +95,7 @@ REASON_FLOWS = (
     minutes_ui.DISPUTE_FLOW,
     minutes_ui.REJECT_FLOW,
     certificates_ui.DECLINE_FLOW,
+    care_ui.NOTE_FLOW,
 )
 REASON_TTL = timedelta(days=1)
 TYPED_LOG_STEPS = (LogStep.DATE, LogStep.DURATION, LogStep.NOTE)
@@ -98,6 +119,12 @@ async def _answer_text(
         return await posts_ui.answer(w, context, flow, location=location)
     if flow == log_setup.FLOW and step in TYPED_LOG_STEPS:
         return await log_ui.on_text(w, text)
+    if flow == elder_setup.FLOW and step in elder_setup.TYPED:
+        return await elders_ui.on_text(w, text)
+    if flow == elder_setup.EDIT_FLOW:
+        return await elders_ui.on_edit_text(w, text)
+    if flow == broadcasts.FLOW and step == broadcasts.Step.TEXT:
+        return await broadcast_ui.on_text(w, text)
     if flow in REASON_FLOWS:
         return await _answer_reason(w, flow, text)
     hint = Message(w.tr("Please choose with the buttons below."))
@@ -113,13 +140,14 @@ async def _answer_reason(w: Work, flow: str, text: str) -> Response:
         minutes_ui.DISPUTE_FLOW: minutes_ui.on_dispute_text,
         minutes_ui.REJECT_FLOW: minutes_ui.on_reject_reason_text,
         certificates_ui.DECLINE_FLOW: certificates_ui.on_decline_text,
+        care_ui.NOTE_FLOW: care_ui.on_note_text,
     }[flow]
     try:
         async with w.session.begin_nested():  # nothing half-done survives a refusal
             response, notices = await handler(w, text)
             await tell(w, notices)
             return response
-    except (InvalidReason, InvalidTime, InvalidNumber):
+    except (InvalidReason, InvalidTime, InvalidNumber, InvalidNote):
         raise  # a typing mistake: the question stands
     except DomainError as refused:
         await drafts.discard(w.session, w.person.id, flow)

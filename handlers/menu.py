@@ -44,6 +44,16 @@ COMMANDS = (
     Command("approvals", N_("Service minutes waiting for your approval"), LEADERS),
     Command("correct", N_("Correct an entry of the ledger"), LEADERS),
     Command("export", N_("The service ledger (台账) as Excel or CSV"), LEADERS),
+    Command(
+        "broadcast",
+        N_("Send an announcement to your team or grid"),
+        frozenset({Role.LEADER, Role.GRID_OFFICER, Role.ADMIN}),
+    ),
+    Command(
+        "elders",
+        N_("Elders in your care: daily calls, visits, alerts"),
+        frozenset({Role.LEADER, Role.GRID_OFFICER, Role.ADMIN}),
+    ),
     Command("ranking", N_("Monthly rankings"), frozenset({Role.VOLUNTEER, Role.ADMIN})),
     Command(
         "certificate", N_("Ask for a certificate of your service"), frozenset({Role.VOLUNTEER})
@@ -52,6 +62,7 @@ COMMANDS = (
     Command("invite", N_("Your team's invite link"), frozenset({Role.LEADER, Role.ADMIN})),
     Command("newteam", N_("Create a team"), frozenset({Role.ADMIN})),
     Command("promote", N_("Appoint or dismiss team leaders"), frozenset({Role.ADMIN})),
+    Command("officers", N_("Appoint or remove grid officers"), frozenset({Role.ADMIN})),
     Command("lang", N_("Change the language")),
     Command("cancel", N_("Stop what you are doing")),
     Command("help", N_("What I can do for you")),

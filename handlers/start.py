@@ -5,18 +5,35 @@ from __future__ import annotations
 from telegram import Update
 
 from handlers import checkin as checkin_ui
+from handlers import officers as officers_ui
 from handlers import registration as registration_ui
 from handlers.common import Message, Response, Work, button, keyboard, respond, work
 from handlers.context import BotContext
+from handlers.menu import refresh_personal_menu
 from models import Volunteer
-from services import posts, registration, teams
+from services import elders, officers, posts, registration, teams
 from services.errors import InvalidInvite, StaleAction
 
 
 async def on_start(update: Update, context: BotContext) -> None:
     payload = context.args[0] if context.args else ""
+    new_role = False
     async with work(update, context) as w:
-        if payload.startswith(teams.INVITE_PAYLOAD_PREFIX):
+        if payload.startswith(officers.OFFICER_PAYLOAD_PREFIX):
+            code = payload.removeprefix(officers.OFFICER_PAYLOAD_PREFIX)
+            response = await officers_ui.accept_invite(w, context, code)
+            new_role = True
+        elif payload.startswith(elders.FAMILY_PAYLOAD_PREFIX):
+            elder = await elders.join_as_family(
+                w.session, w.person, payload.removeprefix(elders.FAMILY_PAYLOAD_PREFIX)
+            )
+            response = Response.say(
+                w.tr(
+                    "✓ Thank you. On any day our volunteers cannot reach {elder}, you will "
+                    "be told here."
+                ).format(elder=elder.name)
+            )
+        elif payload.startswith(teams.INVITE_PAYLOAD_PREFIX):
             code = payload.removeprefix(teams.INVITE_PAYLOAD_PREFIX)
             response = await _open_invite(w, code)
         elif payload.startswith(posts.CHECKIN_PAYLOAD_PREFIX):
@@ -27,6 +44,8 @@ async def on_start(update: Update, context: BotContext) -> None:
         else:
             response = await greeting(w)
     await respond(update, response)
+    if new_role:
+        await refresh_personal_menu(context, w.person.id)
 
 
 async def greeting(w: Work) -> Response:

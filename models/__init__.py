@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table's metadata."""
 
+from models.elders import CareKind, CarerRole, CareStatus, CareTask, Elder, ElderCarer
 from models.ledger import Certificate, CertificateStatus, EntrySource, EntryStatus, LedgerEntry
 from models.notifications import Broadcast, Notification, NotificationStatus
 from models.org import Community, Grid, GridOfficer
@@ -27,6 +28,10 @@ __all__ = [
     "Attendance",
     "AttendanceStatus",
     "Broadcast",
+    "CareKind",
+    "CareStatus",
+    "CareTask",
+    "CarerRole",
     "Certificate",
     "CertificateStatus",
     "ChatIdentity",
@@ -34,6 +39,8 @@ __all__ = [
     "Community",
     "ConversationDraft",
     "Counter",
+    "Elder",
+    "ElderCarer",
     "EntrySource",
     "EntryStatus",
     "Grid",

@@ -27,6 +27,9 @@ class Grid(SQLModel, table=True):
     name_zh_hant: str | None = Field(default=None, max_length=60)
     active: bool = True
     position: int = 0
+    # The code in a one-time link an admin gives to a new grid officer.
+    officer_invite_code: str | None = Field(default=None, max_length=32, unique=True)
+    officer_invite_expires_at: datetime | None = None
 
 
 class GridOfficer(SQLModel, table=True):

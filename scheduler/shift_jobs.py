@@ -9,7 +9,7 @@ import logging
 
 from models import Post
 from models.db import SessionFactory
-from services import announcements, attendance, identity, outbox, reminders, shifts
+from services import announcements, attendance, care, identity, outbox, reminders, shifts
 from services.clock import Clock
 from services.i18n import N_, Catalogs
 from services.notifier import Delivery, Notice, Notifier
@@ -60,9 +60,9 @@ class ShiftJobs:
         for item in closed:
             await self.refresh(item.shift.id)
         async with self.session_factory.begin() as session:
-            planned = await reminders.plan_all(
-                session, reminders.Moment(self.settings, self.catalogs, now)
-            )
+            moment = reminders.Moment(self.settings, self.catalogs, now)
+            planned = await reminders.plan_all(session, moment)
+            planned += await care.plan_care(session, moment)
         if planned:
             log.info("planned %d reminders and alerts", planned)
         await self.publish_due()

@@ -220,3 +220,37 @@ class DisputeTooLate(DomainError):
 
 class InvalidDuration(DomainError):
     message = N_("Please choose a duration, or type one like 90 or 1.5h (15 minutes to 12 hours).")
+
+
+class InvalidContactPhone(DomainError):
+    message = N_(
+        "Please send a phone number: a mobile like 13812345678 or a landline with its "
+        "area code like 0571-88880000."
+    )
+
+
+class InvalidBirthday(DomainError):
+    message = N_("Please send the date of birth with the year, like 1945-03-12.")
+
+
+class InvalidNote(DomainError):
+    message = N_("Please write a short note of up to {limit} characters.")
+
+
+class AlreadyHandled(DomainError):
+    message = N_("This was already handled by {name}.")
+
+
+class NoCaller(DomainError):
+    message = N_("Nobody is assigned to call yet. Choose a caller first.")
+
+
+class InvalidFamilyContact(DomainError):
+    message = N_("Please send the family member's name and phone, like 王强 13700001111.")
+
+
+class InvalidLink(DomainError):
+    message = N_(
+        "This link has been used already or is no longer valid. Please ask whoever sent it "
+        "for a new one."
+    )

@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_skeleton
+from babel.dates import format_skeleton, get_day_names
 
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "zh_Hans"
@@ -120,6 +120,11 @@ def format_date(value: date, language: str) -> str:
 def format_day(value: date, language: str) -> str:
     """A near date with its weekday (11月27日周五 / Fri, Nov 27)."""
     return format_skeleton("MMMEd", value, locale=_BABEL_LOCALES[language])
+
+
+def weekday_name(weekday: int, language: str) -> str:
+    """0 = Monday: 星期一 / Monday."""
+    return get_day_names("wide", locale=_BABEL_LOCALES[language])[weekday]
 
 
 def format_month(value: date, language: str) -> str:

@@ -12,6 +12,10 @@ class JobRequests(Protocol):
         """Bring a shift's announcements up to date (coalesced)."""
         ...
 
+    def request_dispatch(self) -> None:
+        """Send what is due now, batch after batch (e.g. a broadcast was just written)."""
+        ...
+
     async def deliver(self, notification_ids: list[int]) -> None:
         """Send these outbox notifications now (they were just committed)."""
         ...

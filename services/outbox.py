@@ -11,12 +11,13 @@ rare loss, which is logged.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -32,6 +33,8 @@ LATE_AFTER = timedelta(minutes=10)
 # A claim older than this was interrupted (the process died mid-send).
 CLAIM_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+# Rows written by one statement of enqueue_many.
+ENQUEUE_CHUNK = 1000
 
 
 def rendered_buttons(notice: Notice, tr: Translator) -> list[list[dict[str, Any]]]:
@@ -92,6 +95,66 @@ async def enqueue(
 
 
 @dataclass(frozen=True)
+class Recipient:
+    person_id: int
+    language: str | None
+    key: str
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    notice: Notice,
+    recipients: Sequence[Recipient],
+    *,
+    catalogs: Catalogs,
+    now: datetime,
+    kind: str,
+    urgent: bool = False,
+    due_at: datetime | None = None,
+    broadcast_id: int | None = None,
+    status: NotificationStatus = NotificationStatus.PENDING,
+    error: str | None = None,
+) -> None:
+    """`enqueue` for thousands at once (a broadcast): one notice, each copy rendered in its
+    recipient's language, written with a few statements so the transaction stays short
+    (on SQLite it holds the write lock). Keys that exist already are left alone; a
+    `cancelled` status records people deliberately not sent to."""
+    rendered: dict[str | None, tuple[str, list[list[dict[str, Any]]]]] = {}
+    for language in {r.language for r in recipients}:
+        tr = catalogs.translator(language)
+        rendered[language] = (notice.text(tr), rendered_buttons(notice, tr))
+    rows = [
+        {
+            "key": r.key,
+            "person_id": r.person_id,
+            "chat_id": None,
+            "kind": kind,
+            "urgent": urgent,
+            "text": rendered[r.language][0],
+            "buttons": rendered[r.language][1],
+            "location": None,
+            "due_at": due_at or now,
+            "created_at": now,
+            "status": status,
+            "attempts": 0,
+            "late": False,
+            "error": error,
+            "broadcast_id": broadcast_id,
+        }
+        for r in recipients
+    ]
+    dialect_insert = (
+        postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
+    statement = dialect_insert(Notification.__table__).on_conflict_do_nothing(
+        index_elements=["key"]
+    )
+    connection = await session.connection()
+    for start in range(0, len(rows), ENQUEUE_CHUNK):
+        await connection.execute(statement, rows[start : start + ENQUEUE_CHUNK])
+
+
+@dataclass(frozen=True)
 class QuietHours:
     start: time
     end: time
@@ -120,11 +183,19 @@ async def claim_due(
     ids: list[int] | None = None,
     limit: int = 200,
 ) -> list[Notification]:
-    """Take due notifications for sending (urgent first); during quiet hours only urgent ones."""
+    """Take due notifications for sending (urgent first); during quiet hours only urgent ones.
+
+    Broadcasts' notifications come after everything else that is due, so a reminder or
+    an alert written during a broadcast of thousands goes out with the next batch."""
     query = (
         select(Notification)
         .where(Notification.status == NotificationStatus.PENDING, Notification.due_at <= now)
-        .order_by(col(Notification.urgent).desc(), col(Notification.due_at), col(Notification.id))
+        .order_by(
+            col(Notification.urgent).desc(),
+            col(Notification.broadcast_id).is_not(None),
+            col(Notification.due_at),
+            col(Notification.id),
+        )
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -153,6 +224,46 @@ async def mark_sent(
     row.sent_chat_id, row.sent_message_id = chat_id, message_id
     await session.flush()
     return row
+
+
+@dataclass(frozen=True)
+class SentMark:
+    """A notification delivered at `sent_at` (and where it landed), to be recorded."""
+
+    notification_id: int
+    due_at: datetime
+    sent_at: datetime
+    chat_id: str | None
+    message_id: str | None
+
+
+async def mark_all_sent(session: AsyncSession, marks: list[SentMark]) -> None:
+    """Record several deliveries with one statement (a dispatcher's batch)."""
+    if not marks:
+        return
+    table = Notification.__table__
+    connection = await session.connection()
+    await connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("notification_id"))
+        .values(
+            status=NotificationStatus.SENT,
+            sent_at=bindparam("sent_at"),
+            late=bindparam("late"),
+            sent_chat_id=bindparam("sent_chat_id"),
+            sent_message_id=bindparam("sent_message_id"),
+        ),
+        [
+            {
+                "notification_id": mark.notification_id,
+                "sent_at": mark.sent_at,
+                "late": mark.sent_at - mark.due_at > LATE_AFTER,
+                "sent_chat_id": mark.chat_id,
+                "sent_message_id": mark.message_id,
+            }
+            for mark in marks
+        ],
+    )
 
 
 async def mark_failed(

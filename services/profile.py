@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Community, Grid, MemberRole, Person, Team, TeamMember, Volunteer
+from models import ChatIdentity, Community, Grid, MemberRole, Person, Team, TeamMember, Volunteer
 from services.roles import Role, roles_of
 
 
@@ -45,6 +45,12 @@ async def profile_of(session: AsyncSession, person: Person) -> Profile:
 
 
 async def real_name(session: AsyncSession, person_id: int) -> str:
-    """The registered name, for telling others who did something."""
+    """The registered name, for telling others who did something (for someone who is
+    not a volunteer, such as a grid officer, the name their chat shows)."""
     volunteer = await session.get(Volunteer, person_id)
-    return volunteer.real_name if volunteer else ""
+    if volunteer is not None:
+        return volunteer.real_name
+    shown = await session.exec(
+        select(ChatIdentity.display_name).where(ChatIdentity.person_id == person_id).limit(1)
+    )
+    return shown.first() or ""

@@ -39,6 +39,8 @@ class TelegramSettings(_Strict):
     poll_interval: float = Field(default=0.0, ge=0)
     # Telegram's flood limits (30 msg/s overall, 20/min per group) via AIORateLimiter.
     rate_limit: bool = True
+    # The overall pace of everything the bot sends (broadcasts go at this rate).
+    messages_per_second: float = Field(default=30.0, gt=0, le=1000)
 
 
 class DatabaseSettings(_Strict):
@@ -258,6 +260,32 @@ class ReminderSettings(_Strict):
         return sorted(set(offsets), reverse=True)
 
 
+class CareSettings(_Strict):
+    """Elder care: the daily call, the weekly visit, birthdays."""
+
+    # When the caller is asked to phone, and by when someone must have reached the elder.
+    call_time: time = time(9, 0)
+    call_deadline: time = time(18, 0)
+    # "Could not reach": ask again this much later.
+    retry_after_minutes: int = Field(default=120, ge=10, le=600)
+    # No answer at all from the caller this long after the prompt: the backup is asked.
+    backup_after_minutes: int = Field(default=120, ge=10, le=600)
+    # The weekly visit: asked at call_time on the visit day, due by this time.
+    visit_deadline: time = time(20, 0)
+    # Whether new elders' families are told when nobody reached the elder.
+    family_alerts_default: bool = False
+    # Birthdays: the carers and the leader are reminded this many days before, and on the day.
+    birthday_days_before: int = Field(default=7, ge=1, le=30)
+    # The shift kind a visit's minutes are logged under.
+    visit_activity: str = Field(default="elder_visit", max_length=32)
+
+    @model_validator(mode="after")
+    def _deadline_after_call(self) -> CareSettings:
+        if self.call_deadline <= self.call_time or self.visit_deadline <= self.call_time:
+            raise ValueError("the deadlines must be after call_time")
+        return self
+
+
 class Settings(_Strict):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -271,6 +299,7 @@ class Settings(_Strict):
     certificates: CertificateSettings = Field(default_factory=CertificateSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    care: CareSettings = Field(default_factory=CareSettings)
     communities: list[CommunitySettings] = Field(min_length=1)
 
     @model_validator(mode="after")

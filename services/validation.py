@@ -22,9 +22,18 @@ _MOBILE = re.compile(r"1[0-9]{10}")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-()（）]")
 
 
+# Full-width letters and digits (from Chinese input methods) become plain ones; Chinese
+# punctuation such as ，and 。 stays as typed.
+_FULL_WIDTH_ALNUM = {
+    code: unicodedata.normalize("NFKC", chr(code))
+    for code in range(0xFF10, 0xFF5B)
+    if chr(code).isalnum()
+}
+
+
 def clean_text(text: str) -> str:
-    """Free text as stored: NFKC, single spaces, no control characters."""
-    cleaned = _clean(text)
+    """Free text as stored: plain letters and digits, single spaces, no control characters."""
+    cleaned = " ".join(text.translate(_FULL_WIDTH_ALNUM).split())
     return "".join(ch for ch in cleaned if not unicodedata.category(ch).startswith("C"))
 
 

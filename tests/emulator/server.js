@@ -369,6 +369,15 @@ app.post('/client/messages', (req, res) => {
   res.json({ ok: true, result });
 });
 
+// Every message the bot sent with this token, with when it arrived (milliseconds):
+// what a test needs to check the overall pace of a broadcast.
+app.post('/client/sent', (req, res) => {
+  const result = emulator.storage.botMessages
+    .filter((u) => u.botToken === req.body.token)
+    .map((u) => ({ chat_id: Number(u.message.chat_id), message_id: u.messageId, time: u.time }));
+  res.json({ ok: true, result });
+});
+
 app.post('/client/callbackAnswers', (req, res) => {
   res.json({ ok: true, result: callbackAnswers.filter((a) => a.token === req.body.token) });
 });
