@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.exports import export_ledger
 from telegram import InputFile, Update
 
 from handlers.common import (
@@ -19,6 +18,7 @@ from handlers.common import (
 from handlers.context import BotContext
 from services import teams
 from services.errors import PermissionDenied, StaleAction
+from services.exports import export_ledger
 from services.periods import PERIODS, period_bounds
 
 ALL_TEAMS = 0

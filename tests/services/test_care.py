@@ -16,6 +16,7 @@ from models import (
     LedgerEntry,
     MemberRole,
     Notification,
+    Person,
 )
 from services import care, elders, outbox, teams
 from services.errors import AlreadyHandled, InvalidBirthday, InvalidContactPhone, PermissionDenied
@@ -374,3 +375,139 @@ async def test_a_caller_chosen_later_in_the_day_is_asked_that_day(db, base_setti
     assert await _plan(db, base_settings, at_local(10, 1)) == 1
     (prompt,) = await _notes(db, "care:")
     assert prompt.person_id == home["other"].id
+
+
+async def test_twenty_elders_for_a_week_every_day_reached_or_escalated(db, base_settings, home):
+    """The issue's "done": twenty elders, a week of calls answered in every way, planning
+    run twice per tick (a restart, a second process): every day of every elder ends
+    reached or escalated, and no prompt is sent twice."""
+    start = at_local(8, day=MONDAY)
+    async with db.session_factory.begin() as session:
+        first = home["elder"]
+        registered = [first]
+        for number in range(19):
+            elder = await elders.create_elder(
+                session,
+                home["officer"],
+                elders.ElderDetails(
+                    name=f"老人{'一二三四五六七八九十'[number % 10]}{'甲乙'[number // 10]}",
+                    phone=f"05718888{number:04d}",
+                    address=f"东风路 {number + 1} 号",
+                    grid_id=first.grid_id,
+                    team_id=first.team_id,
+                    birthday=None,
+                    family_name=None,
+                    family_phone=None,
+                    family_alerts=False,
+                    notes=None,
+                ),
+                now=start - timedelta(days=1),
+            )
+            callers = (home["caller"], home["other"])
+            await elders.set_carer(
+                session,
+                home["leader"],
+                elder.id,
+                callers[number % 2].id,
+                CarerRole.CALLER,
+                now=start,
+            )
+            await elders.set_carer(
+                session, home["leader"], elder.id, home["backup"].id, CarerRole.BACKUP, now=start
+            )
+            registered.append(elder)
+        first_row = await elders.get_elder(session, first.id)
+        first_row.created_at = start - timedelta(days=1)
+
+    async def tick(moment):
+        for _ in range(2):
+            await _plan(db, base_settings, moment)
+
+    async def open_task(elder_id, day):
+        async with db.session_factory() as session:
+            return await care.today_task(session, elder_id, day)
+
+    expected_escalations = 0
+    for offset in range(7):
+        day = MONDAY + timedelta(days=offset)
+        await tick(at_local(9, day=day))
+        for index, elder in enumerate(registered):
+            task = await open_task(elder.id, day)
+            way = (index + offset) % 4
+            if way == 0:  # reached at once
+                await _act(
+                    db,
+                    base_settings,
+                    at_local(9, 30, day),
+                    care.reached,
+                    await _person(db, task.assignee_id),
+                    task.id,
+                )
+            elif way == 1:  # not reached, then reached on the retry
+                await _act(
+                    db,
+                    base_settings,
+                    at_local(9, 30, day),
+                    care.unreached,
+                    await _person(db, task.assignee_id),
+                    task.id,
+                )
+        for hour, minute in ((11, 30), (12, 0)):
+            await tick(at_local(hour, minute, day))
+        for index, elder in enumerate(registered):
+            task = await open_task(elder.id, day)
+            way = (index + offset) % 4
+            if way == 1:
+                await _act(
+                    db,
+                    base_settings,
+                    at_local(11, 40, day),
+                    care.reached,
+                    await _person(db, task.assignee_id),
+                    task.id,
+                )
+            elif way == 2 and task.handed_over:  # silent caller: the backup reaches them
+                await _act(
+                    db,
+                    base_settings,
+                    at_local(12, 10, day),
+                    care.reached,
+                    await _person(db, task.assignee_id),
+                    task.id,
+                )
+        await tick(at_local(18, day=day))
+        for index, elder in enumerate(registered):
+            task = await open_task(elder.id, day)
+            if (index + offset) % 4 == 3 or task.status == CareStatus.ESCALATED:
+                expected_escalations += 1
+                assert task.status == CareStatus.ESCALATED
+                await _act(
+                    db,
+                    base_settings,
+                    at_local(19, day=day),
+                    care.acknowledge,
+                    home["leader"],
+                    task.id,
+                )
+                await _act(
+                    db, base_settings, at_local(19, 30, day), care.reached, home["leader"], task.id
+                )
+        await tick(at_local(20, day=day))
+
+    async with db.session_factory() as session:
+        record = await care.week_record(
+            session, home["officer"], last_day=MONDAY + timedelta(days=6)
+        )
+        today = MONDAY + timedelta(days=7)
+        assert len(record) == 20 and all(row.covered(today) for row in record)
+        assert sum(row.escalations() for row in record) == expected_escalations
+        # One prompt notification per prompt the tasks counted: none sent twice.
+        tasks = (await session.exec(select(CareTask).where(CareTask.kind == "call"))).all()
+    prompts = await _notes(db, "care:")
+    assert len([n for n in prompts if ":prompt:" in n.key]) == sum(t.prompts for t in tasks)
+    assert len(tasks) == 20 * 7
+
+
+async def _person(db, person_id):
+    async with db.session_factory() as session:
+        return await session.get_one(Person, person_id)
