@@ -6,6 +6,7 @@ Environment variables win over the file for secrets and deployment details:
     DATABASE_URL       database.url
     TELEGRAM_BASE_URL  telegram.base_url (a local Bot API server or an emulator)
     BOT_ADMINS         bot.admins, comma-separated Telegram user ids (added to the file's)
+    OPEN311_API_KEYS   open311.api_keys, comma-separated (added to the file's)
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str], path: Pa
             ) from exc
         table = raw.setdefault("bot", {})
         table["admins"] = [*table.get("admins", []), *extra]
+    api_keys = [k.strip() for k in environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()]
+    if api_keys:
+        table = raw.setdefault("open311", {})
+        table["api_keys"] = [*table.get("api_keys", []), *api_keys]
 
 
 def _resolve_relative_paths(raw: dict[str, Any], base: Path) -> None:
@@ -73,6 +78,11 @@ def _resolve_relative_paths(raw: dict[str, Any], base: Path) -> None:
     bot = raw.setdefault("bot", {})
     data_dir = Path(bot.get("data_dir", "data"))
     bot["data_dir"] = str(data_dir if data_dir.is_absolute() else base / data_dir)
+
+    reports = raw.get("reports", {})
+    grids_file = reports.get("grids_file")
+    if isinstance(grids_file, str) and grids_file and not Path(grids_file).is_absolute():
+        reports["grids_file"] = str(base / grids_file)
 
     database = raw.get("database", {})
     url = database.get("url")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
@@ -17,7 +18,7 @@ from handlers.menu import publish_default_menus, refresh_personal_menu
 from models.db import SessionFactory, create_engine, create_session_factory
 from models.migrate import upgrade_to_head
 from scheduler.housekeeping import housekeeping
-from services import identity, org
+from services import grid_map, identity, org
 from services.clock import Clock, SystemClock
 from services.settings import Settings
 
@@ -42,6 +43,7 @@ async def prepare_database(
     session_factory = create_session_factory(engine)
     async with session_factory.begin() as session:
         await org.sync_from_settings(session, settings.communities)
+        await grid_map.apply_boundaries(session, load_grid_boundaries(settings))
         await identity.sync_admins(
             session,
             channel=identity.TELEGRAM,
@@ -49,6 +51,16 @@ async def prepare_database(
         )
     await housekeeping(session_factory, clock)
     return engine, session_factory
+
+
+def load_grid_boundaries(settings: Settings) -> dict:
+    if not settings.reports.grids_file:
+        return {}
+    known = {g.code for c in settings.communities for g in c.grids}
+    try:
+        return grid_map.load_boundaries(Path(settings.reports.grids_file), known)
+    except grid_map.GridFileError as exc:
+        raise StartupError(f"reports.grids_file: {exc}") from exc
 
 
 def require_token(settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -77,6 +78,7 @@ class TelegramNotifier:
         text: str,
         buttons: list[list[dict[str, Any]]],
         location: dict[str, float] | None,
+        photos: list[dict[str, str]],
     ) -> Delivery:
         if person_id is not None:
             async with self._session_factory() as session:
@@ -95,6 +97,8 @@ class TelegramNotifier:
             else None
         )
         try:
+            for photo in photos:
+                await self._send_photo(chat_id, photo)
             message = await self._bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
             if location:
                 await self._bot.send_location(
@@ -112,6 +116,17 @@ class TelegramNotifier:
                 raise Unreachable(str(exc)) from exc
             raise
         return Delivery(identity.TELEGRAM, str(message.chat_id), str(message.message_id))
+
+    async def _send_photo(self, chat_id: str | None, photo: dict[str, str]) -> None:
+        """By Telegram's file id; our own copy when Telegram no longer has the file."""
+        try:
+            await self._bot.send_photo(chat_id=chat_id, photo=photo["file_id"])
+            return
+        except BadRequest:
+            path = photo.get("path")
+            if not path or not Path(path).is_file():
+                raise
+        await self._bot.send_photo(chat_id=chat_id, photo=Path(path).read_bytes())
 
     async def post(self, chat_id: str, notice: Notice, *, language: str) -> Delivery | None:
         try:

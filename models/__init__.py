@@ -5,6 +5,16 @@ from models.ledger import Certificate, CertificateStatus, EntrySource, EntryStat
 from models.notifications import Broadcast, Notification, NotificationStatus
 from models.org import Community, Grid, GridOfficer
 from models.people import ChatIdentity, Person, Volunteer
+from models.reports import (
+    OPEN_STATUSES,
+    PhotoStage,
+    Report,
+    ReportEvent,
+    ReporterBlock,
+    ReportFollower,
+    ReportPhoto,
+    ReportStatus,
+)
 from models.shifts import (
     ACTIVE,
     HOLDING,
@@ -46,12 +56,20 @@ __all__ = [
     "Grid",
     "GridOfficer",
     "LedgerEntry",
+    "OPEN_STATUSES",
     "MemberRole",
     "Notification",
     "NotificationStatus",
     "Person",
+    "PhotoStage",
     "Post",
     "ProcessedUpdate",
+    "Report",
+    "ReportEvent",
+    "ReportFollower",
+    "ReportPhoto",
+    "ReportStatus",
+    "ReporterBlock",
     "Shift",
     "ShiftAnnouncement",
     "ShiftSignup",

@@ -38,6 +38,9 @@ class Notification(SQLModel, table=True):
     text: str = Field(sa_type=Text)
     buttons: list[list[dict[str, Any]]] = Field(default_factory=list, sa_type=JSON)
     location: dict[str, float] | None = Field(default=None, sa_type=JSON)
+    # Photos sent before the text: [{"file_id": …, "path": …}] (the path when the
+    # channel's file id no longer works).
+    photos: list[dict[str, str]] | None = Field(default=None, sa_type=JSON)
     due_at: datetime
     created_at: datetime
     status: str = Field(default=NotificationStatus.PENDING, max_length=16)

@@ -1,6 +1,9 @@
 """The campaign's places: communities (社区), grids (网格), their officers."""
 
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON
 
 from sqlmodel import Field, SQLModel
 
@@ -30,6 +33,11 @@ class Grid(SQLModel, table=True):
     # The code in a one-time link an admin gives to a new grid officer.
     officer_invite_code: str | None = Field(default=None, max_length=32, unique=True)
     officer_invite_expires_at: datetime | None = None
+    # Where the grid is (GeoJSON geometry, WGS-84), from the grids file: residents'
+    # reports are routed by it.
+    boundary: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    centre_latitude: float | None = None
+    centre_longitude: float | None = None
 
 
 class GridOfficer(SQLModel, table=True):

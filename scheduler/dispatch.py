@@ -112,6 +112,7 @@ class Dispatcher:
                 text=row.text,
                 buttons=row.buttons,
                 location=row.location,
+                photos=row.photos or [],
             )
         except Unreachable as exc:
             await self._failed(row.id, str(exc), retry=False)

@@ -254,3 +254,64 @@ class InvalidLink(DomainError):
         "This link has been used already or is no longer valid. Please ask whoever sent it "
         "for a new one."
     )
+
+
+class ReportingBlocked(DomainError):
+    message = N_(
+        "Sorry, reports from your account are no longer accepted. If you think this is a "
+        "mistake, please contact the campaign office."
+    )
+
+
+class TooManyReports(DomainError):
+    message = N_(
+        "You have sent {limit} reports in the last 24 hours, the most allowed. Thank you! "
+        "Please send more later."
+    )
+
+
+class PlaceRequired(DomainError):
+    message = N_("Please share the location or type the address first.")
+
+
+class InvalidReportAddress(DomainError):
+    message = N_("Please type the address in 4 to {limit} characters, like 东风路12号门口.")
+
+
+class DescriptionTooLong(DomainError):
+    message = N_("Please keep the description to {limit} characters (yours has {length}).")
+
+
+class TooManyPhotos(DomainError):
+    message = N_("Up to {limit} photos, please.")
+
+
+class PhotoTooLarge(DomainError):
+    message = N_("This file is too large (the limit is {limit} MB). Please send a smaller photo.")
+
+
+class NotAPhoto(DomainError):
+    message = N_("Please send a photo (JPEG, PNG or WebP).")
+
+
+class ReportNotFound(DomainError):
+    message = N_("There is no report {ticket}.")
+
+
+class ReportStateConflict(DomainError):
+    message = N_("Report {ticket} is now “{status}”; that step is not possible any more.")
+
+
+class AfterPhotoRequired(DomainError):
+    message = N_("Please send a photo of the result first.")
+
+
+class ReopenTooLate(DomainError):
+    message = N_(
+        "It is more than {days} days since this report was resolved. Please send a new "
+        "report if the problem is back."
+    )
+
+
+class NotDuplicateCandidate(DomainError):
+    message = N_("Report {ticket} cannot be the original: it is closed or is this report itself.")

@@ -82,6 +82,7 @@ class Sender(Protocol):
         text: str,
         buttons: list[list[dict[str, Any]]],
         location: dict[str, float] | None,
+        photos: list[dict[str, str]],
     ) -> Delivery:
-        """Send a notification as written in the outbox."""
+        """Send a notification as written in the outbox (photos first, then the text)."""
         ...

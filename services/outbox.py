@@ -58,6 +58,7 @@ async def enqueue(
     urgent: bool = False,
     due_at: datetime | None = None,
     location: tuple[float, float] | None = None,
+    photos: list[dict[str, str]] | None = None,
     broadcast_id: int | None = None,
 ) -> int | None:
     """Write a notification; returns its id, or None when that key exists already."""
@@ -75,6 +76,7 @@ async def enqueue(
         "text": notice.text(tr),
         "buttons": rendered_buttons(notice, tr),
         "location": {"latitude": location[0], "longitude": location[1]} if location else None,
+        "photos": photos or None,
         "due_at": due_at or now,
         "created_at": now,
         "status": NotificationStatus.PENDING,
@@ -133,6 +135,7 @@ async def enqueue_many(
             "text": rendered[r.language][0],
             "buttons": rendered[r.language][1],
             "location": None,
+            "photos": None,
             "due_at": due_at or now,
             "created_at": now,
             "status": status,

@@ -8,6 +8,7 @@ file and the environment into these models.
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -286,6 +287,63 @@ class CareSettings(_Strict):
         return self
 
 
+class ReportCategorySettings(LocalizedName):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    # Handled (resolved) within this many hours, or the weekly digest flags it.
+    deadline_hours: int = Field(default=72, ge=1, le=24 * 60)
+
+
+def _default_report_categories() -> list[ReportCategorySettings]:
+    return [ReportCategorySettings(code="other", name="其他", name_en="Other", name_zh_hant="其他")]
+
+
+class ReportSettings(_Strict):
+    """Residents' reports of uncivil behaviour."""
+
+    categories: list[ReportCategorySettings] = Field(
+        default_factory=_default_report_categories, min_length=1
+    )
+    # GeoJSON FeatureCollection: one feature per grid, properties.code = the grid's code.
+    grids_file: str | None = None
+    # Where our copies of report photos are kept (under bot.data_dir when relative).
+    photo_dir: str = "report-photos"
+    max_photos: int = Field(default=3, ge=0, le=10)
+    max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    description_max: int = Field(default=500, ge=20, le=2000)
+    # Reports one person may submit per day (abuse limit).
+    per_day: int = Field(default=10, ge=1, le=1000)
+    # A report of the same category this close (metres) and this recent (hours) to an
+    # open one is flagged to the officer as a probable duplicate.
+    duplicate_distance_m: float = Field(default=50, ge=1, le=5000)
+    duplicate_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Not accepted this many hours after submission: the admins are told.
+    accept_within_hours: int = Field(default=4, ge=1, le=24 * 14)
+    # After "resolved" the reporter may confirm or reopen for this many days; then it closes.
+    confirm_days: int = Field(default=3, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _other_category(self) -> ReportSettings:
+        _require_unique([c.code for c in self.categories], "report category code")
+        return self
+
+    def photo_path(self, data_dir: str) -> Path:
+        return Path(data_dir) / self.photo_dir
+
+    def category(self, code: str) -> ReportCategorySettings | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+
+class Open311Settings(_Strict):
+    """The Open311 GeoReport v2 API on the bot's web server."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # Keys that may POST new requests (also from OPEN311_API_KEYS, comma-separated).
+    api_keys: list[str] = Field(default_factory=list)
+    jurisdiction_id: str = Field(default="", max_length=60)
+
+
 class Settings(_Strict):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -300,6 +358,8 @@ class Settings(_Strict):
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     care: CareSettings = Field(default_factory=CareSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
+    open311: Open311Settings = Field(default_factory=Open311Settings)
     communities: list[CommunitySettings] = Field(min_length=1)
 
     @model_validator(mode="after")

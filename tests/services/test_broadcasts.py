@@ -336,7 +336,7 @@ class RecordingSender:
         self.unreachable = unreachable
         self.sent: list[int] = []
 
-    async def deliver(self, *, person_id, chat_id, text, buttons, location) -> Delivery:
+    async def deliver(self, *, person_id, chat_id, text, buttons, location, photos) -> Delivery:
         if person_id in self.unreachable:
             raise Unreachable("Forbidden: bot was blocked by the user")
         self.sent.append(person_id)

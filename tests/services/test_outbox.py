@@ -43,7 +43,7 @@ class RecordingSender:
         self.sent: list[tuple[int | None, str]] = []
         self.failures = failures or {}
 
-    async def deliver(self, *, person_id, chat_id, text, buttons, location) -> Delivery:
+    async def deliver(self, *, person_id, chat_id, text, buttons, location, photos) -> Delivery:
         if person_id in self.failures:
             raise self.failures[person_id]
         self.sent.append((person_id, text))
