@@ -27,6 +27,8 @@ from handlers import (
     profile,
     registration,
     reminders,
+    report_desk,
+    report_new,
     roster,
     shift_setup,
     shifts,
@@ -68,6 +70,9 @@ def register_handlers(application: Application) -> None:
         "broadcast": broadcast.on_broadcast,
         "elders": elders.on_elders,
         "officers": officers.on_officers,
+        "report": report_new.on_report,
+        "myreports": report_desk.on_myreports,
+        "reports": report_desk.on_reports,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
@@ -102,6 +107,9 @@ def register_handlers(application: Application) -> None:
         r"^el:": elders.on_button,
         r"^ca:": care.on_button,
         r"^of:": officers.on_button,
+        r"^rn:": report_new.on_button,
+        r"^rp:fixskip:": report_desk.on_fix_skip,
+        r"^rp:": report_desk.on_button,
     }
     for pattern, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
@@ -110,7 +118,9 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE & filters.CONTACT, flows.on_contact))
     application.add_handler(MessageHandler(PRIVATE & filters.LOCATION, flows.on_location))
-    application.add_handler(MessageHandler(PRIVATE & filters.PHOTO, flows.on_photo))
+    application.add_handler(
+        MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.IMAGE), flows.on_photo)
+    )
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, flows.on_text))
     application.add_handler(MessageHandler(PRIVATE, flows.on_unsupported))
 

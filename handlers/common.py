@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -115,6 +117,8 @@ class Response:
     alert: bool = False
     # A map pin sent after the messages (latitude, longitude).
     location: tuple[float, float] | None = None
+    # Photos sent before the messages: {"file_id": …, "path": our own copy}.
+    photos: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def say(cls, text: str, markup: Markup | None = None) -> Response:
@@ -130,11 +134,30 @@ async def respond(update: Update, response: Response) -> None:
     elif response.popup:
         response.messages.insert(0, Message(response.popup))
     chat = update.effective_chat
+    for photo in response.photos:
+        await send_photo(chat.get_bot(), chat.id, photo)
     for message in response.messages:
         for part in split_text(message.text):
             await chat.send_message(part, reply_markup=message.markup)
     if response.location is not None:
         await chat.send_location(latitude=response.location[0], longitude=response.location[1])
+
+
+async def send_photo(bot, chat_id: int | str, photo: dict[str, str]) -> None:
+    """By the channel's file id; our own copy when Telegram no longer has the file."""
+    try:
+        await bot.send_photo(chat_id=chat_id, photo=photo["file_id"])
+    except BadRequest:
+        content = await asyncio.to_thread(_own_copy, photo.get("path"))
+        if content is None:
+            raise
+        await bot.send_photo(chat_id=chat_id, photo=content)
+
+
+def _own_copy(path: str | None) -> bytes | None:
+    if not path or not Path(path).is_file():
+        return None
+    return Path(path).read_bytes()
 
 
 async def _edit(query, message: Message) -> None:

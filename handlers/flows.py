@@ -15,11 +15,14 @@ from handlers import log as log_ui
 from handlers import minutes as minutes_ui
 from handlers import posts as posts_ui
 from handlers import registration as registration_ui
+from handlers import report_desk as report_desk_ui
+from handlers import report_new as report_new_ui
 from handlers import shift_setup as shift_setup_ui
 from handlers import shifts as shifts_ui
 from handlers import teams as teams_ui
 from handlers.common import Message, Response, Work, respond, tell, work
 from handlers.context import BotContext
+from handlers.report_photos import photo_of
 from models import ConversationDraft
 from services import (
     broadcasts,
@@ -28,6 +31,7 @@ from services import (
     log_setup,
     post_setup,
     registration,
+    report_setup,
     shift_setup,
     team_setup,
 )
@@ -71,6 +75,10 @@ async def current_prompt(w: Work, draft: ConversationDraft) -> list[Message]:
         return [Message(w.tr("What help is needed? Type a short note (or /cancel)."))]
     if draft.flow == broadcasts.FLOW:
         return await broadcast_ui.prompt(w, await broadcasts.current(w.session, w.person))
+    if draft.flow == report_setup.FLOW:
+        return await report_new_ui.prompt(w, await report_setup.current(w.session, w.person))
+    if draft.flow == report_desk_ui.FIX_FLOW:
+        return [Message(report_desk_ui.fix_prompt(w, draft.step, draft.data["report"]))]
     if draft.flow == minutes_ui.DISPUTE_FLOW and draft.step == "times":
         return [
             Message(
@@ -96,6 +104,7 @@ REASON_FLOWS = (
     minutes_ui.REJECT_FLOW,
     certificates_ui.DECLINE_FLOW,
     care_ui.NOTE_FLOW,
+    report_desk_ui.REJECT_FLOW,
 )
 REASON_TTL = timedelta(days=1)
 TYPED_LOG_STEPS = (LogStep.DATE, LogStep.DURATION, LogStep.NOTE)
@@ -125,6 +134,10 @@ async def _answer_text(
         return await elders_ui.on_edit_text(w, text)
     if flow == broadcasts.FLOW and step == broadcasts.Step.TEXT:
         return await broadcast_ui.on_text(w, text)
+    if flow == report_setup.FLOW:
+        return await report_new_ui.on_text(w, await report_setup.current(w.session, w.person), text)
+    if flow == report_desk_ui.FIX_FLOW:
+        return await report_desk_ui.on_fix_text(w, text)
     if flow in REASON_FLOWS:
         return await _answer_reason(w, flow, text)
     hint = Message(w.tr("Please choose with the buttons below."))
@@ -141,6 +154,7 @@ async def _answer_reason(w: Work, flow: str, text: str) -> Response:
         minutes_ui.REJECT_FLOW: minutes_ui.on_reject_reason_text,
         certificates_ui.DECLINE_FLOW: certificates_ui.on_decline_text,
         care_ui.NOTE_FLOW: care_ui.on_note_text,
+        report_desk_ui.REJECT_FLOW: _reject_reason,
     }[flow]
     try:
         async with w.session.begin_nested():  # nothing half-done survives a refusal
@@ -152,6 +166,10 @@ async def _answer_reason(w: Work, flow: str, text: str) -> Response:
     except DomainError as refused:
         await drafts.discard(w.session, w.person.id, flow)
         return Response.say(render(w.tr, refused.message, refused.params))
+
+
+async def _reject_reason(w: Work, text: str) -> tuple[Response, list]:
+    return await report_desk_ui.on_reject_reason_text(w, text), []
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -168,10 +186,18 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 
 async def on_photo(update: Update, context: BotContext) -> None:
-    """A photo: evidence for a logged service, or else not expected here."""
+    """A photo (or an image sent as a file): a report's, a resolved report's after photo,
+    evidence for a logged service, or else not expected here."""
     async with work(update, context) as w:
         draft = await open_draft(w)
-        if draft is not None and draft.flow == log_setup.FLOW and draft.step == LogStep.PHOTO:
+        flow = draft.flow if draft is not None else None
+        if flow == report_setup.FLOW:
+            state = await report_setup.current(w.session, w.person)
+            photo = photo_of(update.message)
+            response = await report_new_ui.on_photo(w, context, state, photo)
+        elif flow == report_desk_ui.FIX_FLOW:
+            response = await report_desk_ui.on_fix_photo(w, context, photo_of(update.message))
+        elif flow == log_setup.FLOW and draft.step == LogStep.PHOTO and update.message.photo:
             largest = max(update.message.photo, key=lambda size: size.width * size.height)
             response = await log_ui.on_photo(w, largest.file_id)
         else:
@@ -183,6 +209,14 @@ async def on_location(update: Update, context: BotContext) -> None:
     """A shared location: the post being set up, or else a check-in/out."""
     location = update.message.location
     async with work(update, context) as w:
+        draft = await open_draft(w)
+        if draft is not None and draft.flow == report_setup.FLOW:
+            state = await report_setup.current(w.session, w.person)
+            response = await report_new_ui.on_location(
+                w, state, location.latitude, location.longitude
+            )
+            await respond(update, response)
+            return
         flow = posts_ui.editing_flow_for_location(
             await post_setup.step_of(w.session, w.person, post_setup.NEW),
             await post_setup.step_of(w.session, w.person, post_setup.EDIT),

@@ -36,6 +36,13 @@ COMMANDS = (
     Command("reminders", N_("Which shift reminders you get"), frozenset({Role.VOLUNTEER})),
     Command("minutes", N_("Your service hours and star level"), frozenset({Role.VOLUNTEER})),
     Command("log", N_("Record service done outside a shift"), frozenset({Role.VOLUNTEER})),
+    Command("report", N_("Report a problem (parking, vending, posters…)")),
+    Command("myreports", N_("Your reports and what became of them")),
+    Command(
+        "reports",
+        N_("Residents' reports to handle, statistics"),
+        frozenset({Role.LEADER, Role.GRID_OFFICER, Role.ADMIN}),
+    ),
     Command("me", N_("Your profile")),
     Command("team", N_("Your team and its members"), frozenset({Role.VOLUNTEER, Role.ADMIN})),
     Command("roster", N_("Who is on your shifts, check-ins"), LEADERS),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from handlers.common import send_photo
 from models.db import SessionFactory
 from services import identity
 from services.i18n import Catalogs, Translator, render
@@ -98,7 +98,7 @@ class TelegramNotifier:
         )
         try:
             for photo in photos:
-                await self._send_photo(chat_id, photo)
+                await send_photo(self._bot, chat_id, photo)
             message = await self._bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
             if location:
                 await self._bot.send_location(
@@ -116,17 +116,6 @@ class TelegramNotifier:
                 raise Unreachable(str(exc)) from exc
             raise
         return Delivery(identity.TELEGRAM, str(message.chat_id), str(message.message_id))
-
-    async def _send_photo(self, chat_id: str | None, photo: dict[str, str]) -> None:
-        """By Telegram's file id; our own copy when Telegram no longer has the file."""
-        try:
-            await self._bot.send_photo(chat_id=chat_id, photo=photo["file_id"])
-            return
-        except BadRequest:
-            path = photo.get("path")
-            if not path or not Path(path).is_file():
-                raise
-        await self._bot.send_photo(chat_id=chat_id, photo=Path(path).read_bytes())
 
     async def post(self, chat_id: str, notice: Notice, *, language: str) -> Delivery | None:
         try:

@@ -7,6 +7,7 @@ from telegram import Update
 from handlers import checkin as checkin_ui
 from handlers import officers as officers_ui
 from handlers import registration as registration_ui
+from handlers import report_new
 from handlers.common import Message, Response, Work, button, keyboard, respond, work
 from handlers.context import BotContext
 from handlers.menu import refresh_personal_menu
@@ -101,11 +102,8 @@ async def on_start_button(update: Update, context: BotContext) -> None:
     choice = (update.callback_query.data or "").removeprefix("start:")
     if choice == "report":
         async with work(update, context) as w:
-            text = w.tr(
-                "Reporting problems (illegal parking, street vending, posters, rubbish…) "
-                "is coming very soon. Thank you for caring about the neighbourhood!"
-            )
-        await respond(update, Response(popup=text, alert=True))
+            response = await report_new.begin(w)
+        await respond(update, response)
         return
     if choice != "volunteer":
         raise StaleAction()

@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
-
 from sqlmodel import Field, SQLModel
 
 from models.clock import utcnow

@@ -13,6 +13,7 @@ from services import announcements, attendance, care, identity, outbox, reminder
 from services.clock import Clock
 from services.i18n import N_, Catalogs
 from services.notifier import Delivery, Notice, Notifier
+from services.report_sla import plan_report_sla
 from services.settings import Settings
 from services.shift_cards import announcement
 from services.shifts import shift_label
@@ -63,6 +64,7 @@ class ShiftJobs:
             moment = reminders.Moment(self.settings, self.catalogs, now)
             planned = await reminders.plan_all(session, moment)
             planned += await care.plan_care(session, moment)
+            planned += await plan_report_sla(session, moment)
         if planned:
             log.info("planned %d reminders and alerts", planned)
         await self.publish_due()

@@ -81,9 +81,7 @@ class Routing:
 
 async def route(session: AsyncSession, latitude: float, longitude: float) -> Routing:
     grids = (
-        await session.exec(
-            select(Grid).where(Grid.active.is_(True), Grid.boundary.is_not(None))
-        )
+        await session.exec(select(Grid).where(Grid.active.is_(True), Grid.boundary.is_not(None)))
     ).all()
     point = Point(longitude, latitude)
     for grid in grids:

@@ -21,15 +21,18 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
+    OPEN_STATUSES,
     Attendance,
     AttendanceStatus,
     EntryStatus,
+    Grid,
     LedgerEntry,
     MemberRole,
     Notification,
     NotificationStatus,
     Person,
     Post,
+    Report,
     Shift,
     ShiftSignup,
     ShiftStatus,
@@ -42,6 +45,8 @@ from services import outbox, shifts
 from services.errors import NotSignedUp, ShiftNotOpen, UnknownChoice
 from services.i18n import N_, Catalogs, Translator, format_day, format_duration
 from services.notifier import Action, Notice
+from services.report_labels import CategoryLabel, ticket
+from services.reports import overdue as report_overdue
 from services.settings import Settings, ShiftSettings
 from services.shifts import ShiftInfo, ShiftLabel, shift_label
 from services.teams import leader_ids
@@ -510,6 +515,9 @@ class Digest:
     no_shows: int
     minutes: int
     gaps: list[tuple[ShiftLabel, int, int, int]]  # label, taken, capacity, minimum
+    # Residents' reports in the team's community: open now, and those past their deadline.
+    open_reports: int = 0
+    overdue_reports: tuple[tuple[str, CategoryLabel], ...] = ()
 
     def localize(self, tr: Translator) -> str:
         lines = [
@@ -531,6 +539,15 @@ class Digest:
                 lines.append(line)
         else:
             lines.append(tr("Next week's shifts are all full."))
+        lines.append("")
+        lines.append(
+            tr("Residents' reports open in your community: {count}").format(count=self.open_reports)
+        )
+        if self.overdue_reports:
+            lines.append(tr("Past their deadline (please see to them):"))
+            lines.extend(
+                f"• {number} {label.localize(tr)}" for number, label in self.overdue_reports
+            )
         return "\n".join(lines)
 
 
@@ -632,7 +649,30 @@ async def _digest(
         for info in await shifts.infos(session, list(upcoming))
         if info.taken < info.shift.capacity
     ]
-    return Digest(team.name, last_week, len(past), attended, no_shows, int(minutes), gaps)
+    open_reports = (
+        await session.exec(
+            select(Report)
+            .join(Grid, Grid.id == Report.grid_id)
+            .where(Grid.community_id == team.community_id, col(Report.status).in_(OPEN_STATUSES))
+            .order_by(Report.id)
+        )
+    ).all()
+    overdue = tuple(
+        (ticket(r.id), CategoryLabel(at.settings.reports, r.category))
+        for r in open_reports
+        if report_overdue(r, at.settings.reports, at.now)
+    )
+    return Digest(
+        team.name,
+        last_week,
+        len(past),
+        attended,
+        no_shows,
+        int(minutes),
+        gaps,
+        open_reports=len(open_reports),
+        overdue_reports=overdue,
+    )
 
 
 async def plan_all(session: AsyncSession, at: Moment) -> int:

@@ -23,8 +23,8 @@ from models import (
     Person,
     PhotoStage,
     Report,
-    ReportEvent,
     ReporterBlock,
+    ReportEvent,
     ReportFollower,
     ReportPhoto,
     ReportStatus,
@@ -58,6 +58,7 @@ ADDRESS_MIN = 4
 ADDRESS_MAX = 200
 REASON_MAX = 200
 NOTE_MAX = 500
+
 
 @dataclass(frozen=True)
 class PhotoInput:
@@ -255,7 +256,9 @@ async def get_report(session: AsyncSession, report_id: int) -> Report:
 
 
 async def officer_grid_ids(session: AsyncSession, person_id: int) -> list[int]:
-    result = await session.exec(select(GridOfficer.grid_id).where(GridOfficer.person_id == person_id))
+    result = await session.exec(
+        select(GridOfficer.grid_id).where(GridOfficer.person_id == person_id)
+    )
     return list(result.all())
 
 
@@ -333,13 +336,14 @@ async def assignable_volunteers(session: AsyncSession, report: Report) -> list[V
     if report.grid_id is None:
         return []
     grid = await session.get(Grid, report.grid_id)
-    result = await session.exec(
-        select(Volunteer)
-        .join(TeamMember, TeamMember.person_id == Volunteer.person_id)
+    members = (
+        select(TeamMember.person_id)
         .join(Team, Team.id == TeamMember.team_id)
         .where(Team.community_id == grid.community_id, TeamMember.left_at.is_(None))
-        .distinct()
-        .order_by(Volunteer.real_name)
+    )
+    # A subquery, not DISTINCT: PostgreSQL cannot compare the profile's JSON column.
+    result = await session.exec(
+        select(Volunteer).where(col(Volunteer.person_id).in_(members)).order_by(Volunteer.real_name)
     )
     return list(result.all())
 
@@ -380,9 +384,7 @@ async def assign(
     """Give the task to a volunteer (accepting it if that was not done yet); reassigning
     an assigned report is allowed."""
     await require_handler(session, actor, report)
-    _require_status(
-        report, ReportStatus.SUBMITTED, ReportStatus.ACCEPTED, ReportStatus.ASSIGNED
-    )
+    _require_status(report, ReportStatus.SUBMITTED, ReportStatus.ACCEPTED, ReportStatus.ASSIGNED)
     if volunteer_id not in {v.person_id for v in await assignable_volunteers(session, report)}:
         raise UnknownChoice()
     if report.accepted_at is None:
@@ -420,9 +422,7 @@ async def resolve(
     """Done, shown with an after photo. Not before the report was accepted."""
     if not await may_resolve(session, actor, report):
         raise PermissionDenied()
-    _require_status(
-        report, ReportStatus.ACCEPTED, ReportStatus.ASSIGNED, ReportStatus.IN_PROGRESS
-    )
+    _require_status(report, ReportStatus.ACCEPTED, ReportStatus.ASSIGNED, ReportStatus.IN_PROGRESS)
     if not photos:
         raise AfterPhotoRequired()
     note = clean_text(note)[:NOTE_MAX] if note else None
@@ -599,9 +599,7 @@ async def close_confirm_window(
     """Resolved reports nobody reopened within the window are closed."""
     cutoff = now - timedelta(days=settings.confirm_days)
     result = await session.exec(
-        select(Report).where(
-            Report.status == ReportStatus.RESOLVED, Report.resolved_at <= cutoff
-        )
+        select(Report).where(Report.status == ReportStatus.RESOLVED, Report.resolved_at <= cutoff)
     )
     closed = list(result.all())
     for report in closed:
@@ -620,9 +618,7 @@ def overdue(report: Report, settings: ReportSettings, now: datetime) -> bool:
 # --- lists ---------------------------------------------------------------------------------
 
 
-async def queue(
-    session: AsyncSession, person: Person, *, limit: int = 20
-) -> list[Report]:
+async def queue(session: AsyncSession, person: Person, *, limit: int = 20) -> list[Report]:
     """Open reports a handler should act on: oldest first, triage included for officers."""
     grids = await handled_grid_ids(session, person)
     query = select(Report).where(col(Report.status).in_(OPEN_STATUSES))
@@ -673,4 +669,3 @@ async def events_of(session: AsyncSession, report_id: int) -> list[ReportEvent]:
         select(ReportEvent).where(ReportEvent.report_id == report_id).order_by(ReportEvent.id)
     )
     return list(result.all())
-

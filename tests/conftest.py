@@ -25,9 +25,10 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (all tables on the metadata)
 from bot.config import load_settings
+from bot.runtime import load_grid_boundaries
 from models.db import SessionFactory, create_engine, create_session_factory
 from models.migrate import upgrade_to_head
-from services import org
+from services import grid_map, org
 from services.i18n import Catalogs
 from services.settings import Settings
 
@@ -124,4 +125,6 @@ async def db(database: Database, base_settings: Settings) -> AsyncIterator[Datab
     await _empty_all_tables(database)
     async with database.session_factory.begin() as session:
         await org.sync_from_settings(session, base_settings.communities)
+        # The shipped grids file: reports are routed by these boundaries.
+        await grid_map.apply_boundaries(session, load_grid_boundaries(base_settings))
     yield database

@@ -60,7 +60,7 @@ _tokens = itertools.count(1)
 
 
 @pytest.fixture
-def bot_settings(base_settings: Settings, emulator: Emulator) -> Settings:
+def bot_settings(base_settings: Settings, emulator: Emulator, tmp_path) -> Settings:
     # A token per test keeps each test's chats apart inside the one emulator.
     token = f"{100000 + next(_tokens)}:TEST"
     telegram = base_settings.telegram.model_copy(
@@ -71,7 +71,8 @@ def bot_settings(base_settings: Settings, emulator: Emulator) -> Settings:
             "poll_interval": 0.0,
         }
     )
-    bot = base_settings.bot.model_copy(update={"admins": [ADMIN_ID]})
+    # Files the bot keeps (report photos) go to the test's own folder.
+    bot = base_settings.bot.model_copy(update={"admins": [ADMIN_ID], "data_dir": str(tmp_path)})
     return base_settings.model_copy(update={"telegram": telegram, "bot": bot})
 
 

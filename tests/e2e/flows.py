@@ -187,3 +187,22 @@ async def create_weekly_cleanup(leader) -> None:
     assert await leader.press("创建并发布") == []
     created = await leader.message(summary.message_id)
     assert created.text.startswith("✓ 重复班次已创建：目前已排出 4 个日期")
+
+
+# --- grid officers ---
+
+OFFICER_LINK = re.compile(r"start=(officer_[\w-]+)")
+
+
+async def appoint_officer(admin, officer) -> None:
+    """The admin makes `officer` the grid officer of 东风第二网格 by a one-time link."""
+    (overview,) = await admin.send("/officers")
+    assert "东风第二网格：暂无" in overview.text
+    await admin.press("东风第二网格", overview)
+    (link,) = await admin.press("🔗 新网格员邀请链接")
+    payload = OFFICER_LINK.search(link.text).group(1)
+    (welcome,) = await officer.send(f"/start {payload}")
+    assert welcome.text.startswith("✓ 您现在是东风第二网格的网格员。")
+    # The link is used up.
+    (again,) = await officer.send(f"/start {payload}")
+    assert "网格员" not in again.text

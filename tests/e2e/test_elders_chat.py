@@ -11,7 +11,6 @@ import pytest
 
 from tests.e2e import flows
 
-OFFICER_LINK = re.compile(r"start=(officer_[\w-]+)")
 FAMILY_LINK = re.compile(r"start=(family_[\w-]+)")
 
 
@@ -28,19 +27,6 @@ async def _tick(bot, clock, moment: datetime) -> None:
 @pytest.fixture
 async def crew(db, admin, make_user):
     return await flows.shift_crew(admin, make_user)
-
-
-async def _appoint_officer(admin, officer) -> None:
-    (overview,) = await admin.send("/officers")
-    assert "东风第二网格：暂无" in overview.text
-    await admin.press("东风第二网格", overview)
-    (link,) = await admin.press("🔗 新网格员邀请链接")
-    payload = OFFICER_LINK.search(link.text).group(1)
-    (welcome,) = await officer.send(f"/start {payload}")
-    assert welcome.text.startswith("✓ 您现在是东风第二网格的网格员。")
-    # The link is used up.
-    (again,) = await officer.send(f"/start {payload}")
-    assert "网格员" not in again.text
 
 
 async def _register_elder(bot, officer) -> None:
@@ -83,7 +69,7 @@ async def test_daily_call_retry_backup_escalation_and_all_clear(
 ):
     leader, chen, lin = crew["leader"], crew["chen"], crew["lin"]
     officer = make_user("周敏")
-    await _appoint_officer(admin, officer)
+    await flows.appoint_officer(admin, officer)
     await _register_elder(bot, officer)
 
     # The leader picks Chen as the caller and Lin as the backup.
@@ -171,7 +157,7 @@ async def test_needs_help_and_the_family_link(db, bot, clock, admin, make_user, 
     leader, chen = crew["leader"], crew["chen"]
     officer = make_user("周敏")
     family = make_user("王强")
-    await _appoint_officer(admin, officer)
+    await flows.appoint_officer(admin, officer)
     await _register_elder(bot, officer)
     (listing,) = await officer.send("/elders")
     await officer.press("1", listing)
@@ -214,7 +200,7 @@ async def test_needs_help_and_the_family_link(db, bot, clock, admin, make_user, 
 
 async def test_nobody_reached_tells_the_family(db, bot, clock, admin, make_user, crew):
     officer, family = make_user("周敏"), make_user("王强")
-    await _appoint_officer(admin, officer)
+    await flows.appoint_officer(admin, officer)
     await _register_elder(bot, officer)
     (listing,) = await officer.send("/elders")
     await officer.press("1", listing)
@@ -233,7 +219,7 @@ async def test_nobody_reached_tells_the_family(db, bot, clock, admin, make_user,
 
 async def test_correcting_details_and_removing_an_elder(db, bot, clock, admin, make_user, crew):
     officer, chen = make_user("周敏"), crew["chen"]
-    await _appoint_officer(admin, officer)
+    await flows.appoint_officer(admin, officer)
     await _register_elder(bot, officer)
     (listing,) = await officer.send("/elders")
     await officer.press("1", listing)

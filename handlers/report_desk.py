@@ -1,0 +1,474 @@
+"""Handling reports in chat: the officer's queue and buttons, the volunteer's task, the
+reporter's confirm or reopen, and /myreports."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from handlers.common import (
+    Message,
+    Response,
+    Work,
+    button,
+    int_arg,
+    keyboard,
+    respond,
+    work,
+)
+from handlers.context import BotContext
+from handlers.report_photos import PhotoFile, download
+from handlers.report_stats import stats_message
+from models import Grid, PhotoStage, Report, ReportStatus
+from services import drafts, org, report_views, reports
+from services.errors import PermissionDenied, StaleAction
+from services.i18n import N_
+from services.notifier import Action, Notice
+from services.report_labels import CategoryLabel, StatusLabel, ticket
+from services.roles import Role, roles_of
+
+REJECT_FLOW = "reportreject"
+FIX_FLOW = "reportfix"
+QUEUE_SIZE = 15
+
+REOPENED = N_("🔁 Reopened by the reporter: not fixed yet.")
+ESCALATED = N_("⏰ Not accepted in time: please see to it.")
+NEW_REPORT = N_("🆕 New report")
+
+
+def markup(w: Work, actions: tuple[tuple[Action, ...], ...]):
+    return keyboard([[button(w.tr(a.label), a.data) for a in row] for row in actions])
+
+
+async def _card_message(w: Work, report: Report, *, audit: bool = False) -> Message:
+    settings = w.deps.settings
+    body = await report_views.card(
+        w.session,
+        report,
+        settings=settings.reports,
+        zone=settings.bot.zone,
+        viewer=w.person,
+        audit=audit,
+    )
+    if report.assignee_id == w.person.id and not await reports.may_handle(
+        w.session, w.person, report
+    ):
+        actions = report_views.task_actions(report)
+    else:
+        actions = report_views.handler_actions(report, admin=w.person.is_admin)
+    return Message(body.localize(w.tr), markup(w, actions))
+
+
+async def _photos(w: Work, report: Report, stage: PhotoStage) -> list[dict[str, str]]:
+    return report_views.photo_refs(await reports.photos_of(w.session, report.id, stage))
+
+
+# --- /reports: the handler's queue ---------------------------------------------------------
+
+
+async def on_reports(update: Update, context: BotContext) -> None:
+    async with work(update, context) as w:
+        response = await queue_response(w)
+    await respond(update, response)
+
+
+async def queue_response(w: Work) -> Response:
+    roles = await roles_of(w.session, w.person)
+    if not roles & {Role.GRID_OFFICER, Role.LEADER, Role.ADMIN}:
+        tasks = await reports.tasks_of(w.session, w.person.id)
+        if not tasks:
+            raise PermissionDenied()
+        return _list(w, w.tr("🧹 Reports you are handling:"), tasks)
+    open_reports = await reports.queue(w.session, w.person, limit=QUEUE_SIZE)
+    if not open_reports:
+        text = w.tr("🎉 No open reports in your grids.")
+        return Response.say(text, keyboard([[button(w.tr("📊 Statistics"), "rp:stats:7")]]))
+    return _list(
+        w,
+        w.tr("📋 Open reports, oldest first. Tap one to handle it:"),
+        open_reports,
+        extra=[[button(w.tr("📊 Statistics"), "rp:stats:7")]],
+    )
+
+
+def _list(
+    w: Work, title: str, items: list[Report], *, action: str = "view", extra: list | None = None
+) -> Response:
+    tr, settings = w.tr, w.deps.settings
+    rows = []
+    for report in items:
+        created = report.created_at.astimezone(settings.bot.zone)
+        label = "{ticket} · {category} · {status} · {time}".format(
+            ticket=ticket(report.id),
+            category=CategoryLabel(settings.reports, report.category).localize(tr),
+            status=StatusLabel(report.status).localize(tr),
+            time=f"{created:%m-%d %H:%M}",
+        )
+        rows.append([button(label[:60], f"rp:{action}:{report.id}")])
+    return Response.say(title, keyboard(rows + (extra or [])))
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    parts = (update.callback_query.data or "").split(":")
+    action, args = parts[1] if len(parts) > 1 else "", [int_arg(a) for a in parts[2:]]
+    if not args:
+        raise StaleAction()
+    async with work(update, context) as w:
+        response = await _on_action(w, action, args)
+    await respond(update, response)
+
+
+async def _on_action(w: Work, action: str, args: list[int]) -> Response:
+    if action == "stats":
+        return await stats_response(w, days=args[0])
+    report = await reports.get_report(w.session, args[0])
+    handlers = {
+        "view": _view,
+        "acc": _accept,
+        "asg": _assign_choices,
+        "to": _assign_to,
+        "dup": _duplicate_choices,
+        "dof": _duplicate_of,
+        "rej": _ask_reject_reason,
+        "grid": _grid_choices,
+        "gto": _route_to_grid,
+        "who": _audit,
+        "blk": _block,
+        "go": _start,
+        "fix": _ask_after_photo,
+        "ok": _confirm,
+        "re": _reopen,
+        "mine": _mine,
+    }
+    handler = handlers.get(action)
+    if handler is None:
+        raise StaleAction()
+    return await handler(w, report, args[1:])
+
+
+async def _view(w: Work, report: Report, _: list[int]) -> Response:
+    if not await reports.may_resolve(w.session, w.person, report):
+        raise PermissionDenied()
+    return Response(
+        messages=[await _card_message(w, report)],
+        photos=await _photos(w, report, PhotoStage.BEFORE),
+        location=(report.latitude, report.longitude) if report.latitude is not None else None,
+    )
+
+
+async def _tell_followers(w: Work, report: Report, action: str, grid: Grid | None = None) -> None:
+    notice = report_views.reporter_update(
+        report, action, settings=w.deps.settings.reports, grid=grid
+    )
+    options = {}
+    if action == "resolved":
+        options["photos"] = await _photos(w, report, PhotoStage.AFTER)
+    for person_id in await reports.follower_ids(w.session, report.id):
+        if person_id != w.person.id:
+            await w.enqueue(person_id, notice, **options)
+
+
+async def _accept(w: Work, report: Report, _: list[int]) -> Response:
+    await reports.accept(w.session, report, w.person, now=w.now)
+    await _tell_followers(w, report, "accepted")
+    return Response(
+        edit=await _card_message(w, report), popup=w.tr("Accepted. Assign it to a volunteer next.")
+    )
+
+
+async def _assign_choices(w: Work, report: Report, _: list[int]) -> Response:
+    await reports.require_handler(w.session, w.person, report)
+    volunteers = await reports.assignable_volunteers(w.session, report)
+    if not volunteers:
+        return Response(
+            popup=w.tr(
+                "No volunteer of a team in this community yet. Accept it and handle it "
+                "yourself, or put it in another grid."
+            ),
+            alert=True,
+        )
+    rows = [[button(v.real_name, f"rp:to:{report.id}:{v.person_id}")] for v in volunteers[:40]]
+    rows.append([button(w.tr("◀ Back"), f"rp:view:{report.id}")])
+    text = w.tr("Who should handle {ticket}?").format(ticket=ticket(report.id))
+    return Response(edit=Message(text, keyboard(rows)))
+
+
+async def _assign_to(w: Work, report: Report, args: list[int]) -> Response:
+    if len(args) != 1:
+        raise StaleAction()
+    await reports.assign(w.session, report, w.person, volunteer_id=args[0], now=w.now)
+    notice, options = await report_views.task_notice(w.session, report, w.deps.settings)
+    await w.enqueue(args[0], notice, **options)
+    await _tell_followers(w, report, "assigned")
+    return Response(
+        edit=await _card_message(w, report), popup=w.tr("Assigned. They have been told.")
+    )
+
+
+async def _duplicate_choices(w: Work, report: Report, _: list[int]) -> Response:
+    await reports.require_handler(w.session, w.person, report)
+    candidates = await reports.duplicate_candidates(w.session, report)
+    if not candidates:
+        return Response(popup=w.tr("No other open report of this kind in this grid."), alert=True)
+    tr, settings = w.tr, w.deps.settings
+    rows = []
+    for other in candidates:
+        created = other.created_at.astimezone(settings.bot.zone)
+        flag = "⚠️ " if other.id == report.probable_duplicate_of else ""
+        place = other.address or f"{other.latitude:.4f},{other.longitude:.4f}"
+        label = f"{flag}{ticket(other.id)} · {created:%m-%d %H:%M} · {place}"
+        rows.append([button(label[:60], f"rp:dof:{report.id}:{other.id}")])
+    rows.append([button(tr("◀ Back"), f"rp:view:{report.id}")])
+    text = tr("{ticket} is the same problem as which report?").format(ticket=ticket(report.id))
+    return Response(edit=Message(text, keyboard(rows)))
+
+
+async def _duplicate_of(w: Work, report: Report, args: list[int]) -> Response:
+    if len(args) != 1:
+        raise StaleAction()
+    original, _added = await reports.mark_duplicate(
+        w.session, report, w.person, original_id=args[0], now=w.now
+    )
+    await _tell_followers(w, report, "merged")
+    return Response(
+        edit=await _card_message(w, report),
+        popup=w.tr("Merged into {ticket}; its reporter will follow that one.").format(
+            ticket=ticket(original.id)
+        ),
+    )
+
+
+async def _ask_reject_reason(w: Work, report: Report, _: list[int]) -> Response:
+    await reports.require_handler(w.session, w.person, report)
+    if report.status not in reports.OPEN_STATUSES:
+        raise StaleAction()
+    await drafts.save(
+        w.session, w.person.id, REJECT_FLOW, step="reason", data={"report": report.id}, now=w.now
+    )
+    return Response.say(
+        w.tr(
+            "Why is {ticket} rejected? The reporter will read it, so please be polite (or /cancel)."
+        ).format(ticket=ticket(report.id))
+    )
+
+
+async def on_reject_reason_text(w: Work, text: str) -> Response:
+    draft = await drafts.load(w.session, w.person.id, REJECT_FLOW)
+    report = await reports.get_report(w.session, draft.data["report"])
+    await reports.reject(w.session, report, w.person, reason=text, now=w.now)
+    await drafts.discard(w.session, w.person.id, REJECT_FLOW)
+    await _tell_followers(w, report, "rejected")
+    return Response.say(
+        w.tr("{ticket} rejected; the reporter has been told.").format(ticket=ticket(report.id))
+    )
+
+
+async def _grid_choices(w: Work, report: Report, _: list[int]) -> Response:
+    await reports.require_handler(w.session, w.person, report)
+    rows = []
+    for community in await org.active_communities(w.session):
+        for grid in await org.active_grids(w.session, community.id):
+            rows.append(
+                [button(org.place_label(grid, w.tr.language), f"rp:gto:{report.id}:{grid.id}")]
+            )
+    text = w.tr("Which grid is {ticket} in?").format(ticket=ticket(report.id))
+    return Response(edit=Message(text, keyboard(rows)))
+
+
+async def _route_to_grid(w: Work, report: Report, args: list[int]) -> Response:
+    if len(args) != 1:
+        raise StaleAction()
+    await reports.route_to_grid(w.session, report, w.person, grid_id=args[0], now=w.now)
+    grid = await w.session.get(Grid, report.grid_id)
+    for person_id in await reports.handler_ids(w.session, report):
+        if person_id != w.person.id:
+            notice, options = await report_views.handler_notice(
+                w.session, report, w.deps.settings, recipient_id=person_id, headline=NEW_REPORT
+            )
+            await w.enqueue(person_id, notice, **options)
+    await _tell_followers(w, report, "routed", grid=grid)
+    return Response(edit=await _card_message(w, report))
+
+
+async def _audit(w: Work, report: Report, _: list[int]) -> Response:
+    message = await _card_message(w, report, audit=True)  # refuses non-admins
+    rows = [[button(w.tr("🚫 Block this reporter"), f"rp:blk:{report.id}")]]
+    return Response(messages=[Message(message.text, keyboard(rows))])
+
+
+async def _block(w: Work, report: Report, _: list[int]) -> Response:
+    await reports.block_reporter(w.session, w.person, report=report, reason=None, now=w.now)
+    return Response(
+        edit=Message(w.tr("Blocked: this person can no longer send reports.")),
+    )
+
+
+# --- the volunteer's task ------------------------------------------------------------------
+
+
+async def _start(w: Work, report: Report, _: list[int]) -> Response:
+    await reports.start_work(w.session, report, w.person, now=w.now)
+    await _tell_followers(w, report, "started")
+    return Response(
+        edit=await _card_message(w, report),
+        popup=w.tr("Thank you! Send the after photo with “Resolved” when it is done."),
+    )
+
+
+async def _ask_after_photo(w: Work, report: Report, _: list[int]) -> Response:
+    if not await reports.may_resolve(w.session, w.person, report):
+        raise PermissionDenied()
+    if report.status not in (
+        ReportStatus.ACCEPTED,
+        ReportStatus.ASSIGNED,
+        ReportStatus.IN_PROGRESS,
+    ):
+        raise StaleAction()
+    await drafts.save(
+        w.session,
+        w.person.id,
+        FIX_FLOW,
+        step="photo",
+        data={"report": report.id, "photos": []},
+        now=w.now,
+    )
+    return Response.say(fix_prompt(w, "photo", report.id))
+
+
+def fix_prompt(w: Work, step: str, report_id: int) -> str:
+    if step == "photo":
+        return w.tr("📷 Please send a photo of {ticket} as it is now (the after photo).").format(
+            ticket=ticket(report_id)
+        )
+    return w.tr("📝 In a few words, what was done? (or press Skip)")
+
+
+def _note_markup(w: Work):
+    return keyboard([[button(w.tr("⏭ Skip"), "rp:fixskip:0")]])
+
+
+async def on_fix_photo(w: Work, context: BotContext, photo: PhotoFile) -> Response:
+    draft = await drafts.load(w.session, w.person.id, FIX_FLOW)
+    stored = await download(context, photo, w.deps.settings)
+    data = dict(draft.data)
+    data["photos"] = [
+        *data["photos"],
+        {"file_id": stored.file_id, "path": stored.local_path, "size": stored.size_bytes},
+    ][:3]
+    await drafts.save(w.session, w.person.id, FIX_FLOW, step="note", data=data, now=w.now)
+    return Response.say(fix_prompt(w, "note", data["report"]), _note_markup(w))
+
+
+async def on_fix_text(w: Work, text: str | None) -> Response:
+    draft = await drafts.load(w.session, w.person.id, FIX_FLOW)
+    if draft.step == "photo":
+        return Response.say(fix_prompt(w, "photo", draft.data["report"]))
+    report = await reports.get_report(w.session, draft.data["report"])
+    photos = [
+        reports.PhotoInput(
+            file_id=p["file_id"], channel="telegram", local_path=p["path"], size_bytes=p["size"]
+        )
+        for p in draft.data["photos"]
+    ]
+    await reports.resolve(w.session, report, w.person, photos=photos, note=text, now=w.now)
+    await drafts.discard(w.session, w.person.id, FIX_FLOW)
+    await _tell_followers(w, report, "resolved")
+    return Response.say(
+        w.tr(
+            "✅ {ticket} is resolved. Thank you! The reporter has been sent the after photo."
+        ).format(ticket=ticket(report.id))
+    )
+
+
+async def on_fix_skip(update: Update, context: BotContext) -> None:
+    async with work(update, context) as w:
+        draft = await drafts.load(w.session, w.person.id, FIX_FLOW)
+        if draft is None or draft.step != "note":
+            raise StaleAction()
+        response = await on_fix_text(w, None)
+    await respond(update, response)
+
+
+# --- the reporter --------------------------------------------------------------------------
+
+
+async def _confirm(w: Work, report: Report, _: list[int]) -> Response:
+    await reports.confirm(w.session, report, w.person, now=w.now)
+    if report.assignee_id:
+        await w.enqueue(
+            report.assignee_id,
+            Notice(
+                N_("👍 The reporter confirmed {ticket} is fixed. Thank you!"),
+                {"ticket": ticket(report.id)},
+            ),
+        )
+    return Response(
+        edit=Message(
+            w.tr("Thank you for confirming! {ticket} is closed.").format(ticket=ticket(report.id))
+        )
+    )
+
+
+async def _reopen(w: Work, report: Report, _: list[int]) -> Response:
+    await reports.reopen(w.session, report, w.person, settings=w.deps.settings.reports, now=w.now)
+    settings = w.deps.settings
+    if report.assignee_id:
+        notice, options = await report_views.task_notice(w.session, report, settings)
+        await w.enqueue(report.assignee_id, notice, **options)
+    for person_id in await reports.handler_ids(w.session, report):
+        notice, options = await report_views.handler_notice(
+            w.session, report, settings, recipient_id=person_id, headline=REOPENED
+        )
+        await w.enqueue(person_id, notice, **options)
+    return Response(
+        edit=Message(
+            w.tr("{ticket} is reopened; the grid has been told it is not fixed yet.").format(
+                ticket=ticket(report.id)
+            )
+        )
+    )
+
+
+async def on_myreports(update: Update, context: BotContext) -> None:
+    async with work(update, context) as w:
+        mine = await reports.followed_by(w.session, w.person.id)
+        if not mine:
+            response = Response.say(
+                w.tr("You have not sent any report yet. Send /report to report a problem.")
+            )
+        else:
+            response = _list(w, w.tr("📣 Your reports (tap one for details):"), mine, action="mine")
+    await respond(update, response)
+
+
+async def _mine(w: Work, report: Report, _: list[int]) -> Response:
+    if w.person.id not in await reports.follower_ids(w.session, report.id):
+        raise PermissionDenied()
+    tr, settings = w.tr, w.deps.settings
+    lines = [
+        tr("📣 Report {ticket} · {category}").format(
+            ticket=ticket(report.id),
+            category=CategoryLabel(settings.reports, report.category).localize(tr),
+        ),
+        tr("Status: {status}").format(status=StatusLabel(report.status).localize(tr)),
+    ]
+    if report.resolution_note:
+        lines.append(tr("Result: {note}").format(note=report.resolution_note))
+    if report.reject_reason:
+        lines.append(tr("Reason: {reason}").format(reason=report.reject_reason))
+    if report.duplicate_of:
+        lines.append(tr("Same as {ticket}").format(ticket=ticket(report.duplicate_of)))
+    actions = report_views.reporter_actions(report)
+    return Response(
+        messages=[Message("\n".join(lines), markup(w, actions))],
+        photos=await _photos(w, report, PhotoStage.AFTER),
+    )
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+async def stats_response(w: Work, *, days: int) -> Response:
+    return await stats_message(w, days=days)
