@@ -5,6 +5,7 @@ Environment variables win over the file for secrets and deployment details:
     BOT_TOKEN          telegram.token
     DATABASE_URL       database.url
     TELEGRAM_BASE_URL  telegram.base_url (a local Bot API server or an emulator)
+    TELEGRAM_BASE_FILE_URL  telegram.base_file_url (where files are downloaded from)
     BOT_ADMINS         bot.admins, comma-separated Telegram user ids (added to the file's)
     OPEN311_API_KEYS   open311.api_keys, comma-separated (added to the file's)
 """
@@ -52,6 +53,7 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str], path: Pa
         "BOT_TOKEN": ("telegram", "token"),
         "DATABASE_URL": ("database", "url"),
         "TELEGRAM_BASE_URL": ("telegram", "base_url"),
+        "TELEGRAM_BASE_FILE_URL": ("telegram", "base_file_url"),
     }
     for variable, (table, key) in overrides.items():
         value = environ.get(variable, "").strip()

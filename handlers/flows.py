@@ -35,7 +35,14 @@ from services import (
     shift_setup,
     team_setup,
 )
-from services.errors import DomainError, InvalidNote, InvalidNumber, InvalidReason, InvalidTime
+from services.errors import (
+    DomainError,
+    InvalidNote,
+    InvalidNumber,
+    InvalidReason,
+    InvalidTime,
+    NotAPhoto,
+)
 from services.i18n import render
 from services.log_setup import LogStep
 from services.registration import RegistrationState, Step
@@ -269,6 +276,13 @@ async def on_unsupported(update: Update, context: BotContext) -> None:
 
 
 async def unexpected_input(w: Work, draft: ConversationDraft | None) -> Response:
+    if (
+        draft is not None
+        and draft.flow in (report_setup.FLOW, report_desk_ui.FIX_FLOW)
+        and (draft.step in (report_setup.Step.PHOTOS, "photo"))
+    ):
+        hint = Message(render(w.tr, NotAPhoto.message))
+        return Response(messages=[hint, *await current_prompt(w, draft)])
     if draft is None:
         return Response.say(
             w.tr(

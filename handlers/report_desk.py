@@ -103,7 +103,7 @@ def _list(
             status=StatusLabel(report.status).localize(tr),
             time=f"{created:%m-%d %H:%M}",
         )
-        rows.append([button(label[:60], f"rp:{action}:{report.id}")])
+        rows.append([button(label, f"rp:{action}:{report.id}")])
     return Response.say(title, keyboard(rows + (extra or [])))
 
 
@@ -219,7 +219,7 @@ async def _duplicate_choices(w: Work, report: Report, _: list[int]) -> Response:
         flag = "⚠️ " if other.id == report.probable_duplicate_of else ""
         place = other.address or f"{other.latitude:.4f},{other.longitude:.4f}"
         label = f"{flag}{ticket(other.id)} · {created:%m-%d %H:%M} · {place}"
-        rows.append([button(label[:60], f"rp:dof:{report.id}:{other.id}")])
+        rows.append([button(label, f"rp:dof:{report.id}:{other.id}")])
     rows.append([button(tr("◀ Back"), f"rp:view:{report.id}")])
     text = tr("{ticket} is the same problem as which report?").format(ticket=ticket(report.id))
     return Response(edit=Message(text, keyboard(rows)))

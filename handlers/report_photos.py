@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from telegram import Message as TelegramMessage
+from telegram.error import TelegramError
 
 from handlers.context import BotContext
 from services import identity, report_photos
 from services.errors import NotAPhoto
 from services.reports import PhotoInput
 from services.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,16 @@ def photo_of(message: TelegramMessage) -> PhotoFile:
 
 
 async def download(context: BotContext, photo: PhotoFile, settings: Settings) -> PhotoInput:
+    """Our own copy of the photo. When Telegram cannot give us the file right now, the
+    photo is still taken by its file id: the report must not fail for it."""
     limit = settings.reports.max_photo_bytes
     report_photos.check_size(photo.size, limit)  # before fetching anything
-    file = await context.bot.get_file(photo.file_id)
-    content = bytes(await file.download_as_bytearray())
+    try:
+        file = await context.bot.get_file(photo.file_id)
+        content = bytes(await file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("could not download photo %s, keeping its file id: %s", photo.file_id, exc)
+        return PhotoInput(file_id=photo.file_id, channel=identity.TELEGRAM, size_bytes=photo.size)
     path = await asyncio.to_thread(
         report_photos.store,
         settings.reports.photo_path(settings.bot.data_dir),

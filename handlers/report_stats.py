@@ -67,7 +67,7 @@ async def stats_message(w: Work, *, days: int) -> Response:
             name = place_label(grid, tr.language) if grid else tr("triage queue (no grid yet)")
             lines.append(f"  {name}: {count}")
     row = [
-        button(tr("{days} days").format(days=d) if d != days else f"• {d}", f"rp:stats:{d}")
+        button(("• " if d == days else "") + tr("{days} days").format(days=d), f"rp:stats:{d}")
         for d in PERIODS
     ]
     return Response(messages=[Message("\n".join(lines), keyboard([row]))])

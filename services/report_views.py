@@ -62,6 +62,8 @@ class ReportCard:
             tr("Status: {status}").format(status=StatusLabel(report.status).localize(tr)),
             tr("Grid: {grid}").format(grid=self.grid.localize(tr)),
         ]
+        if report.routed_by == "nearest":
+            lines.append(tr("(outside every grid's boundary: sent to the nearest grid)"))
         if report.address:
             lines.append(tr("Place: {address}").format(address=report.address))
         if report.latitude is not None:
@@ -121,8 +123,6 @@ async def card(
     reporter = None
     if report.reporter_id is not None and (audit or not report.anonymous):
         reporter = await real_name(session, report.reporter_id) or None
-    elif report.reporter_id is None and report.source == "open311" and not report.anonymous:
-        reporter = None
     distance = None
     if report.probable_duplicate_of:
         original = await session.get(Report, report.probable_duplicate_of)

@@ -13,7 +13,16 @@ def _commands(text: str) -> list[str]:
 async def test_help_lists_what_the_role_may_use(db, admin, make_user):
     newcomer = make_user()
     (reply,) = await newcomer.send("/help")
-    assert _commands(reply.text) == ["/start", "/me", "/verify", "/lang", "/cancel", "/help"]
+    assert _commands(reply.text) == [
+        "/start",
+        "/report",
+        "/myreports",
+        "/me",
+        "/verify",
+        "/lang",
+        "/cancel",
+        "/help",
+    ]
 
     volunteer = make_user()
     await flows.register(volunteer)
@@ -25,6 +34,8 @@ async def test_help_lists_what_the_role_may_use(db, admin, make_user):
         "/reminders",
         "/minutes",
         "/log",
+        "/report",
+        "/myreports",
         "/me",
         "/team",
         "/ranking",
@@ -38,6 +49,9 @@ async def test_help_lists_what_the_role_may_use(db, admin, make_user):
     (reply,) = await admin.send("/help")
     assert _commands(reply.text) == [
         "/start",
+        "/report",
+        "/myreports",
+        "/reports",
         "/me",
         "/team",
         "/roster",
@@ -76,6 +90,8 @@ async def test_command_menus_are_published(db, emulator, bot_settings, bot):
         "reminders",
         "minutes",
         "log",
+        "report",
+        "myreports",
         "me",
         "team",
         "ranking",
@@ -149,11 +165,11 @@ async def test_stale_and_unknown_buttons(db, make_user):
     assert "您已经注册过了" in user.last_answer.text
 
 
-async def test_report_button_says_it_is_coming(db, make_user):
+async def test_report_button_starts_a_report(db, make_user):
     user = make_user(language_code="en")
     await user.send("/start")
-    assert await user.press("I want to report a problem") == []
-    assert user.last_answer.show_alert and "coming very soon" in user.last_answer.text
+    (ask,) = await user.press("I want to report a problem")
+    assert "What kind of problem" in ask.text and "Street vending on the road" in ask.button_texts
 
 
 async def test_admin_without_teams(db, admin):
