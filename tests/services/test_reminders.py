@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from models import MemberRole, Notification
-from services import attendance, outbox, reminders, signups, teams
+from services import attendance, outbox, reminders, reports, signups, teams
 from services.i18n import Catalogs
 from services.reminders import Moment, is_statutory_holiday
 from tests.services import helpers
@@ -342,6 +342,21 @@ async def test_weekly_digest(db, base_settings, crew):
             now=NOW,
         )
     monday_8am = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+    # Residents' reports: parking is due within 24 h, rubbish too; the posters one was
+    # reported in another community.
+    async with db.session_factory.begin() as session:
+        for category, latitude, longitude, reported in [
+            ("parking", 30.2725, 120.1675, monday_8am - timedelta(days=2)),  # dongfeng, late
+            ("dumping", 30.2725, 120.1625, monday_8am - timedelta(hours=3)),  # dongfeng
+            ("posters", 30.2725, 120.1775, monday_8am - timedelta(days=3)),  # jianshe
+        ]:
+            await reports.submit(
+                session,
+                reports.Submission(category=category, latitude=latitude, longitude=longitude),
+                reporter=None,
+                settings=settings.reports,
+                now=reported,
+            )
     assert await _plan(db, settings, monday_8am - timedelta(minutes=1), reminders.plan_digests) == 0
     assert await _plan(db, settings, monday_8am, reminders.plan_digests) == 1
     assert await _plan(db, settings, monday_8am + timedelta(hours=1), reminders.plan_digests) == 0
@@ -355,3 +370,6 @@ async def test_weekly_digest(db, base_settings, crew):
     assert "班次：1 · 到岗：1 · 缺席：1" in digest.text
     assert "已批准服务：2 小时" in digest.text
     assert "12月4日周五 08:30–10:30" in digest.text and "0/10" in digest.text
+    assert "本社区未办结的群众举报：2 件" in digest.text
+    assert "已超过处理时限" in digest.text and "R000001 乱停乱放" in digest.text
+    assert "R000002" not in digest.text and "R000003" not in digest.text
