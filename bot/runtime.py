@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from bot.app import JOB_RUNNER_KEY, build_application
 from bot.update_processor import PerChatUpdateProcessor
+from bot.web import start_web
 from handlers.context import DEPS_KEY, Deps
 from handlers.menu import publish_default_menus, refresh_personal_menu
 from models.db import SessionFactory, create_engine, create_session_factory
@@ -130,12 +131,21 @@ async def serve(settings: Settings) -> None:
     engine, session_factory = await prepare_database(settings)
     try:
         application = await start_bot(settings, session_factory)
+        web = None
+        if settings.open311.enabled:
+            try:
+                web = await start_web(settings, session_factory, SystemClock())
+            except OSError as exc:  # the port is taken: say so, and do not leave the bot polling
+                await stop_bot(application)
+                raise StartupError(f"open311: cannot listen: {exc}") from exc
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("stopping")
+        if web is not None:
+            await web.stop()
         await stop_bot(application)
     finally:
         await engine.dispose()

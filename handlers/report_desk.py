@@ -36,7 +36,8 @@ NEW_REPORT = N_("🆕 New report")
 
 
 def markup(w: Work, actions: tuple[tuple[Action, ...], ...]):
-    return keyboard([[button(w.tr(a.label), a.data) for a in row] for row in actions])
+    rows = [[button(w.tr(a.label), a.data) for a in row] for row in actions]
+    return keyboard(rows) if rows else None
 
 
 async def _card_message(w: Work, report: Report, *, audit: bool = False) -> Message:
@@ -294,8 +295,10 @@ async def _route_to_grid(w: Work, report: Report, args: list[int]) -> Response:
 
 async def _audit(w: Work, report: Report, _: list[int]) -> Response:
     message = await _card_message(w, report, audit=True)  # refuses non-admins
-    rows = [[button(w.tr("🚫 Block this reporter"), f"rp:blk:{report.id}")]]
-    return Response(messages=[Message(message.text, keyboard(rows))])
+    rows = []
+    if report.reporter_id is not None:  # a chat reporter can be stopped from reporting
+        rows.append([button(w.tr("🚫 Block this reporter"), f"rp:blk:{report.id}")])
+    return Response(messages=[Message(message.text, keyboard(rows) if rows else None)])
 
 
 async def _block(w: Work, report: Report, _: list[int]) -> Response:

@@ -34,7 +34,7 @@ def load_boundaries(path: Path, known_codes: set[str]) -> dict[str, dict[str, An
         raise GridFileError(f"{path}: file not found") from exc
     except json.JSONDecodeError as exc:
         raise GridFileError(f"{path}: not valid JSON: {exc}") from exc
-    if collection.get("type") != "FeatureCollection":
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise GridFileError(f"{path}: expected a GeoJSON FeatureCollection")
     boundaries: dict[str, dict[str, Any]] = {}
     for number, feature in enumerate(collection.get("features", []), start=1):

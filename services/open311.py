@@ -371,7 +371,9 @@ def media_path(photo_id: int) -> str:
 async def media_file(session: AsyncSession, settings: Settings, photo_id: str) -> Path:
     """Our copy of a reporter's photo. Only "before" photos are published (the ones
     media_url points at), and only files inside the photo folder."""
-    photo = await session.get(ReportPhoto, int(photo_id)) if photo_id.isdigit() else None
+    # ASCII digits only, and few enough for an integer column ("²".isdigit() is true).
+    valid = photo_id.isascii() and photo_id.isdigit() and len(photo_id) <= 9
+    photo = await session.get(ReportPhoto, int(photo_id)) if valid else None
     if photo is None or photo.stage != PhotoStage.BEFORE or not photo.local_path:
         raise Open311Error(404, "no such media")
     folder = settings.reports.photo_path(settings.bot.data_dir)

@@ -81,6 +81,8 @@ class ReportCard:
         )
         if self.photos:
             lines.append(tr("Photos: {count}").format(count=self.photos))
+        if report.source == "open311":
+            lines.append(tr("Source: a city platform (Open311)"))
         lines.append(
             tr("Reporter: {name}").format(name=self.reporter)
             if self.reporter
@@ -192,7 +194,7 @@ def handler_actions(report: Report, *, admin: bool = False) -> tuple[tuple[Actio
                 Action(N_("❌ Reject"), f"rp:rej:{report.id}"),
             )
         )
-    if admin and report.reporter_id is not None:
+    if admin and (report.reporter_id is not None or report.contact):
         rows.append((Action(N_("🔍 Who reported (audit)"), f"rp:who:{report.id}"),))
     return tuple(rows)
 

@@ -143,6 +143,8 @@ async def submit(
     description = check_description(settings, submission.description)
     check_photo_count(settings, len(submission.photos))
     has_point = submission.latitude is not None and submission.longitude is not None
+    if (submission.latitude is None) != (submission.longitude is None):
+        raise PlaceRequired()  # half a coordinate is not a place
     if has_point and not valid_coordinates(submission.latitude, submission.longitude):
         raise PlaceRequired()
     address = check_address(submission.address) if submission.address else None
@@ -231,8 +233,13 @@ def _record(
     action: str,
     now: datetime,
     note: str | None = None,
+    *,
+    public: bool = True,
 ) -> None:
-    report.updated_at = now
+    """Append to the trail; `public` steps (not internal ones like an escalation) also
+    move the report's update time that residents and Open311 clients see."""
+    if public:
+        report.updated_at = now
     session.add(report)
     session.add(
         ReportEvent(
@@ -497,6 +504,7 @@ async def mark_duplicate(
         or original.status not in (*OPEN_STATUSES, ReportStatus.RESOLVED)
     ):
         raise NotDuplicateCandidate(ticket=ticket(original_id))
+    await require_handler(session, actor, original)  # its followers and trail change too
     report.status, report.duplicate_of, report.closed_at = ReportStatus.DUPLICATE, original.id, now
     _record(session, report, actor, "duplicate", now, note=ticket(original.id))
     existing = set(await follower_ids(session, original.id))
@@ -590,7 +598,7 @@ async def unaccepted_overdue(
 
 async def mark_escalated(session: AsyncSession, report: Report, *, now: datetime) -> None:
     report.escalated_at = now
-    _record(session, report, None, "escalated", now)
+    _record(session, report, None, "escalated", now, public=False)
 
 
 async def close_confirm_window(
