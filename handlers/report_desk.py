@@ -55,7 +55,11 @@ async def _card_message(w: Work, report: Report, *, audit: bool = False) -> Mess
     ):
         actions = report_views.task_actions(report)
     else:
-        actions = report_views.handler_actions(report, admin=w.person.is_admin)
+        # Back to the list: a morning's queue is cleared one report after another.
+        actions = (
+            *report_views.handler_actions(report, admin=w.person.is_admin),
+            (Action(N_("📋 Open reports"), "rp:queue:0"),),
+        )
     return Message(body.localize(w.tr), markup(w, actions))
 
 
@@ -124,6 +128,8 @@ async def on_button(update: Update, context: BotContext) -> None:
 async def _on_action(w: Work, action: str, args: list[int]) -> Response:
     if action == "stats":
         return await stats_response(w, days=args[0])
+    if action == "queue":
+        return await queue_response(w)
     report = await reports.get_report(w.session, args[0])
     handlers = {
         "view": _view,
@@ -199,7 +205,16 @@ async def _assign_choices(w: Work, report: Report, _: list[int]) -> Response:
 async def _assign_to(w: Work, report: Report, args: list[int]) -> Response:
     if len(args) != 1:
         raise StaleAction()
+    previous = report.assignee_id
     await reports.assign(w.session, report, w.person, volunteer_id=args[0], now=w.now)
+    if previous is not None and previous != args[0]:
+        await w.enqueue(
+            previous,
+            Notice(
+                N_("Report {ticket} has been given to another volunteer; no need to go."),
+                {"ticket": ticket(report.id)},
+            ),
+        )
     notice, options = await report_views.task_notice(w.session, report, w.deps.settings)
     await w.enqueue(args[0], notice, **options)
     await _tell_followers(w, report, "assigned")

@@ -40,7 +40,7 @@ class Notification(SQLModel, table=True):
     location: dict[str, float] | None = Field(default=None, sa_type=JSON)
     # Photos sent before the text: [{"file_id": …, "path": …}] (the path when the
     # channel's file id no longer works).
-    photos: list[dict[str, str]] | None = Field(default=None, sa_type=JSON)
+    photos: list[dict[str, str]] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     due_at: datetime
     created_at: datetime
     status: str = Field(default=NotificationStatus.PENDING, max_length=16)

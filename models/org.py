@@ -34,7 +34,7 @@ class Grid(SQLModel, table=True):
     officer_invite_expires_at: datetime | None = None
     # Where the grid is (GeoJSON geometry, WGS-84), from the grids file: residents'
     # reports are routed by it.
-    boundary: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    boundary: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     centre_latitude: float | None = None
     centre_longitude: float | None = None
 

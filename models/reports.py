@@ -38,7 +38,7 @@ class Report(SQLModel, table=True):
     anonymous: bool = False
     source: str = Field(default="chat", max_length=16)  # chat | open311
     # An Open311 submitter's own contact details (shown to admins only).
-    contact: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    contact: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     description: str | None = Field(default=None, sa_type=Text)
     latitude: float | None = None
     longitude: float | None = None

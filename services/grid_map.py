@@ -21,6 +21,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Grid
 from services.geo import distance_m
 
+# Square degrees: about one square metre at these latitudes.
+OVERLAP_TOLERANCE = 1e-10
+
 
 class GridFileError(Exception):
     """The grids file cannot be used; the message says where and why."""
@@ -37,9 +40,12 @@ def load_boundaries(path: Path, known_codes: set[str]) -> dict[str, dict[str, An
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise GridFileError(f"{path}: expected a GeoJSON FeatureCollection")
     boundaries: dict[str, dict[str, Any]] = {}
-    for number, feature in enumerate(collection.get("features", []), start=1):
-        code = (feature.get("properties") or {}).get("code")
+    polygons: dict[str, Any] = {}
+    for number, feature in enumerate(collection.get("features") or [], start=1):
         where = f"{path}: feature {number}"
+        if not isinstance(feature, dict):
+            raise GridFileError(f"{where}: expected a GeoJSON Feature object")
+        code = (feature.get("properties") or {}).get("code")
         if code not in known_codes:
             raise GridFileError(f"{where}: properties.code {code!r} is not a configured grid")
         if code in boundaries:
@@ -49,11 +55,24 @@ def load_boundaries(path: Path, known_codes: set[str]) -> dict[str, dict[str, An
             raise GridFileError(f"{where}: geometry must be a Polygon or MultiPolygon")
         try:
             polygon = shape(geometry)
-        except (ValueError, TypeError, AttributeError, IndexError) as exc:
-            raise GridFileError(f"{where}: unreadable geometry: {exc}") from exc
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+            raise GridFileError(f"{where}: unreadable geometry: {exc!r}") from exc
+        if polygon.is_empty:
+            raise GridFileError(f"{where}: the polygon has no coordinates")
         if not polygon.is_valid:
             raise GridFileError(f"{where}: invalid polygon: {explain_validity(polygon)}")
+        west, south, east, north = polygon.bounds
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            raise GridFileError(
+                f"{where}: coordinates out of range (GeoJSON is [longitude, latitude])"
+            )
+        for other_code, other in polygons.items():
+            # Touching edges are fine; a shared area (beyond rounding, about 1 m²)
+            # would make routing ambiguous.
+            if polygon.intersection(other).area > OVERLAP_TOLERANCE:
+                raise GridFileError(f"{where}: grid {code!r} overlaps grid {other_code!r}")
         boundaries[code] = geometry
+        polygons[code] = polygon
     return boundaries
 
 
@@ -81,8 +100,14 @@ class Routing:
 
 async def route(session: AsyncSession, latitude: float, longitude: float) -> Routing:
     grids = (
-        await session.exec(select(Grid).where(Grid.active.is_(True), Grid.boundary.is_not(None)))
+        await session.exec(
+            select(Grid)
+            .where(Grid.active.is_(True), Grid.boundary.is_not(None))
+            # On a shared edge the first grid wins, so the order must be stable.
+            .order_by(Grid.id)
+        )
     ).all()
+    grids = [g for g in grids if g.boundary and g.centre_latitude is not None]
     point = Point(longitude, latitude)
     for grid in grids:
         if shape(grid.boundary).covers(point):

@@ -179,7 +179,11 @@ def handler_actions(report: Report, *, admin: bool = False) -> tuple[tuple[Actio
                 Action(N_("👤 Assign"), f"rp:asg:{report.id}"),
             )
         )
-    elif report.status in (ReportStatus.ACCEPTED, ReportStatus.ASSIGNED):
+    elif report.status in (
+        ReportStatus.ACCEPTED,
+        ReportStatus.ASSIGNED,
+        ReportStatus.IN_PROGRESS,
+    ):
         rows.append((Action(N_("👤 Assign"), f"rp:asg:{report.id}"),))
     if report.status in (
         ReportStatus.ACCEPTED,

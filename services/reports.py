@@ -389,9 +389,9 @@ async def assign(
     session: AsyncSession, report: Report, actor: Person, *, volunteer_id: int, now: datetime
 ) -> Report:
     """Give the task to a volunteer (accepting it if that was not done yet); reassigning
-    an assigned report is allowed."""
+    is allowed while it is open (the first volunteer fell ill…)."""
     await require_handler(session, actor, report)
-    _require_status(report, ReportStatus.SUBMITTED, ReportStatus.ACCEPTED, ReportStatus.ASSIGNED)
+    _require_status(report, *OPEN_STATUSES)
     if volunteer_id not in {v.person_id for v in await assignable_volunteers(session, report)}:
         raise UnknownChoice()
     if report.accepted_at is None:
