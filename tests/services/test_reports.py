@@ -21,7 +21,7 @@ from models import (
     ReportPhoto,
     ReportStatus,
 )
-from services import reports, teams
+from services import report_views, reports, teams
 from services.errors import (
     AfterPhotoRequired,
     DescriptionTooLong,
@@ -685,3 +685,63 @@ async def test_overdue_follows_the_category_deadline(db, town, settings):
     assert not reports.overdue(await current(db, structure.id), settings, a_day_later)
     await act(db, reports.reject, vending.id, town["officer"], reason="已处理过", now=NOW)
     assert not reports.overdue(await current(db, vending.id), settings, a_day_later)
+
+
+# --- anonymity in every view ---------------------------------------------------------------
+
+
+async def _views(db, base_settings, catalogs, report_id: int, viewer: Person) -> list[str]:
+    """What the officer's card, the new-report notice and the volunteer's task show."""
+    tr = catalogs.translator("zh_Hans")
+    async with db.session_factory() as session:
+        report = await reports.get_report(session, report_id)
+        card = await report_views.card(
+            session, report, settings=base_settings.reports, zone=helpers.SHANGHAI, viewer=viewer
+        )
+        notice, _ = await report_views.handler_notice(
+            session, report, base_settings, recipient_id=viewer.id, headline="🆕 New report"
+        )
+        task, _ = await report_views.task_notice(session, report, base_settings)
+    return [card.localize(tr), notice.text(tr), task.text(tr)]
+
+
+async def test_an_anonymous_reporter_is_hidden_from_everyone_but_the_admins_audit(
+    db, town, settings, base_settings, catalogs
+):
+    # The volunteer 队员乙 (phone 13900000001) reports anonymously.
+    report = await submit(db, town["volunteer"], located(anonymous=True), settings, NOW)
+    for viewer in ("officer", "leader", "helper", "admin"):
+        for text in await _views(db, base_settings, catalogs, report.id, town[viewer]):
+            assert "举报人：匿名" in text
+            assert "队员乙" not in text and "13900000001" not in text
+    async with db.session_factory() as session:
+        stored = await reports.get_report(session, report.id)
+        for viewer in ("officer", "leader"):
+            with pytest.raises(PermissionDenied):
+                await report_views.card(
+                    session,
+                    stored,
+                    settings=settings,
+                    zone=helpers.SHANGHAI,
+                    viewer=town[viewer],
+                    audit=True,
+                )
+        audit = await report_views.card(
+            session,
+            stored,
+            settings=settings,
+            zone=helpers.SHANGHAI,
+            viewer=town["admin"],
+            audit=True,
+        )
+    audit_text = audit.localize(catalogs.translator("zh_Hans"))
+    assert "队员乙" in audit_text and "13900000001" in audit_text
+
+
+async def test_a_named_reporter_is_shown_by_name_never_by_phone(
+    db, town, settings, base_settings, catalogs
+):
+    report = await submit(db, town["volunteer"], located(anonymous=False), settings, NOW)
+    for text in await _views(db, base_settings, catalogs, report.id, town["officer"]):
+        assert "举报人：队员乙" in text
+        assert "13900000001" not in text
