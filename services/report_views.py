@@ -141,11 +141,11 @@ async def card(
         assignee=await real_name(session, report.assignee_id) if report.assignee_id else None,
         photos=len(await reports.photos_of(session, report.id, PhotoStage.BEFORE)),
         duplicate_distance=distance,
-        audit_lines=await _audit_lines(session, report) if audit else (),
+        audit_lines=await _audit_lines(session, report, zone) if audit else (),
     )
 
 
-async def _audit_lines(session: AsyncSession, report: Report) -> tuple[str, ...]:
+async def _audit_lines(session: AsyncSession, report: Report, zone: ZoneInfo) -> tuple[str, ...]:
     """Who really reported: for admins' eyes only (anonymous or not)."""
     lines = ["— audit —", f"anonymous: {'yes' if report.anonymous else 'no'}"]
     if report.reporter_id is not None:
@@ -162,6 +162,13 @@ async def _audit_lines(session: AsyncSession, report: Report) -> tuple[str, ...]
             lines.append(f"{volunteer.real_name} {volunteer.phone}")
     if report.contact:
         lines.append(" ".join(f"{k}: {v}" for k, v in report.contact.items() if v))
+    # The trail: every step with who and when.
+    lines.append("— trail —")
+    for event in await reports.events_of(session, report.id):
+        who = await real_name(session, event.actor_id) if event.actor_id else "system"
+        note = f" ({event.note})" if event.note else ""
+        at = event.created_at.astimezone(zone)
+        lines.append(f"{at:%Y-%m-%d %H:%M} {event.action} · {who}{note}")
     return tuple(lines)
 
 
