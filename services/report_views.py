@@ -18,7 +18,7 @@ from models import ChatIdentity, Grid, Person, PhotoStage, Report, ReportStatus,
 from services import reports
 from services.errors import PermissionDenied
 from services.geo import distance_m
-from services.i18n import N_, Translator, format_day
+from services.i18n import N_, Translator, format_day, render
 from services.notifier import Action, Notice
 from services.org import place_label
 from services.profile import real_name
@@ -50,7 +50,7 @@ class ReportCard:
     photos: int = 0
     duplicate_distance: float | None = None
     # Admins' audit only.
-    audit_lines: tuple[str, ...] = ()
+    audit_lines: tuple[str | Said, ...] = ()
 
     def localize(self, tr: Translator) -> str:
         report = self.report
@@ -106,7 +106,9 @@ class ReportCard:
             lines.append(tr("Reason: {reason}").format(reason=report.reject_reason))
         if report.duplicate_of:
             lines.append(tr("Same as {ticket}").format(ticket=ticket(report.duplicate_of)))
-        lines.extend(self.audit_lines)
+        lines.extend(
+            line if isinstance(line, str) else line.localize(tr) for line in self.audit_lines
+        )
         return "\n".join(lines)
 
 
@@ -145,9 +147,44 @@ async def card(
     )
 
 
-async def _audit_lines(session: AsyncSession, report: Report, zone: ZoneInfo) -> tuple[str, ...]:
-    """Who really reported: for admins' eyes only (anonymous or not)."""
-    lines = ["— audit —", f"anonymous: {'yes' if report.anonymous else 'no'}"]
+@dataclass(frozen=True)
+class Said:
+    """A catalog message with its parameters, rendered in the reader's language."""
+
+    message: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def localize(self, tr: Translator) -> str:
+        return render(tr, self.message, dict(self.params))
+
+
+# The trail's steps, as the admins read them.
+ACTION_NAMES = {
+    "submitted": N_("reported"),
+    "routed": N_("put in a grid"),
+    "accepted": N_("accepted"),
+    "assigned": N_("assigned"),
+    "started": N_("work started"),
+    "resolved": N_("resolved"),
+    "rejected": N_("rejected"),
+    "duplicate": N_("merged as a duplicate"),
+    "merged": N_("a duplicate merged in"),
+    "confirmed": N_("confirmed by the reporter"),
+    "reopened": N_("reopened by the reporter"),
+    "escalated": N_("escalated to the administrators"),
+    "closed": N_("closed"),
+    "reporter_blocked": N_("reporter blocked"),
+}
+
+
+async def _audit_lines(
+    session: AsyncSession, report: Report, zone: ZoneInfo
+) -> tuple[str | Said, ...]:
+    """Who really reported, and every step with who and when: for admins' eyes only."""
+    lines: list[str | Said] = [
+        Said(N_("— audit (administrators only) —")),
+        Said(N_("Anonymous: yes") if report.anonymous else N_("Anonymous: no")),
+    ]
     if report.reporter_id is not None:
         volunteer = await session.get(Volunteer, report.reporter_id)
         accounts = await session.exec(
@@ -162,13 +199,21 @@ async def _audit_lines(session: AsyncSession, report: Report, zone: ZoneInfo) ->
             lines.append(f"{volunteer.real_name} {volunteer.phone}")
     if report.contact:
         lines.append(" ".join(f"{k}: {v}" for k, v in report.contact.items() if v))
-    # The trail: every step with who and when.
-    lines.append("— trail —")
+    lines.append(Said(N_("Steps:")))
     for event in await reports.events_of(session, report.id):
-        who = await real_name(session, event.actor_id) if event.actor_id else "system"
-        note = f" ({event.note})" if event.note else ""
+        who = await real_name(session, event.actor_id) if event.actor_id else ""
         at = event.created_at.astimezone(zone)
-        lines.append(f"{at:%Y-%m-%d %H:%M} {event.action} · {who}{note}")
+        lines.append(
+            Said(
+                N_("{time} {step} {who} {note}"),
+                (
+                    ("time", f"{at:%Y-%m-%d %H:%M}"),
+                    ("step", Said(ACTION_NAMES.get(event.action, event.action))),
+                    ("who", who),
+                    ("note", f"({event.note})" if event.note else ""),
+                ),
+            )
+        )
     return tuple(lines)
 
 

@@ -178,7 +178,7 @@ async def test_unaccepted_report_escalates_to_admins_once(bot, crew, make_user, 
     # The admin sees the audit button; the audit names the reporter.
     (audit,) = await admin.press("🔍", escalations[0])
     assert "居民" in audit.text and "审计" not in escalations[0].text
-    assert "submitted" in audit.text and "escalated" in audit.text  # the trail
+    assert "举报" in audit.text and "上报管理员" in audit.text  # the trail
     # Blocking the reporter: their next report is refused politely.
     await admin.press("🚫", audit)
     (refused,) = await resident.send("/report")
