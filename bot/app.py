@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
+from bot.channels import ChannelRouter
 from bot.update_processor import PerChatUpdateProcessor
 from handlers import register_handlers
 from handlers.context import DEPS_KEY, BotContext, Deps
 from handlers.notifier import TelegramNotifier
+from handlers.wechat.sender import WECHAT, WeChatSender
 from models.db import SessionFactory
 from scheduler.broadcast_progress import BroadcastProgress
 from scheduler.dispatch import Dispatcher
 from scheduler.runner import JobRunner
 from scheduler.shift_jobs import ShiftJobs
+from services import identity
 from services.clock import Clock, SystemClock
 from services.i18n import Catalogs
 from services.outbox import QuietHours
@@ -20,6 +23,8 @@ from services.settings import Settings
 
 # Where the job runner is kept (the runtime starts it; tests drive it by hand).
 JOB_RUNNER_KEY = "job_runner"
+# The WeChat sender, when that channel is on (the web server's callback uses it).
+WECHAT_SENDER_KEY = "wechat_sender"
 
 
 def build_application(
@@ -62,9 +67,14 @@ def build_application(
     quiet = QuietHours(
         settings.notifications.quiet_start, settings.notifications.quiet_end, settings.bot.zone
     )
+    senders = {identity.TELEGRAM: notifier}
+    if settings.wechat.enabled:
+        senders[WECHAT] = application.bot_data[WECHAT_SENDER_KEY] = WeChatSender(
+            settings.wechat, session_factory, clock
+        )
     dispatcher = Dispatcher(
         session_factory,
-        notifier,
+        ChannelRouter(senders, session_factory, groups=identity.TELEGRAM),
         clock,
         quiet=quiet,
         per_chat_interval=settings.notifications.per_chat_interval_seconds,

@@ -8,6 +8,7 @@ Environment variables win over the file for secrets and deployment details:
     TELEGRAM_BASE_FILE_URL  telegram.base_file_url (where files are downloaded from)
     BOT_ADMINS         bot.admins, comma-separated Telegram user ids (added to the file's)
     OPEN311_API_KEYS   open311.api_keys, comma-separated (added to the file's)
+    WECHAT_APP_SECRET, WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY   the wechat table's secrets
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str], path: Pa
         "DATABASE_URL": ("database", "url"),
         "TELEGRAM_BASE_URL": ("telegram", "base_url"),
         "TELEGRAM_BASE_FILE_URL": ("telegram", "base_file_url"),
+        "WECHAT_APP_SECRET": ("wechat", "app_secret"),
+        "WECHAT_TOKEN": ("wechat", "token"),
+        "WECHAT_ENCODING_AES_KEY": ("wechat", "encoding_aes_key"),
     }
     for variable, (table, key) in overrides.items():
         value = environ.get(variable, "").strip()

@@ -7,15 +7,19 @@ import logging
 import signal
 from pathlib import Path
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import JOB_RUNNER_KEY, build_application
+from bot.app import JOB_RUNNER_KEY, WECHAT_SENDER_KEY, build_application
 from bot.update_processor import PerChatUpdateProcessor
 from bot.web import start_web
 from handlers.context import DEPS_KEY, Deps
 from handlers.menu import publish_default_menus, refresh_personal_menu
+from handlers.wechat.callback import WeChatCallback
+from handlers.wechat.chat import WeChatChat
+from handlers.wechat.inbound import WeChatConfig
 from models.db import SessionFactory, create_engine, create_session_factory
 from models.migrate import upgrade_to_head
 from scheduler.housekeeping import housekeeping
@@ -126,18 +130,53 @@ async def stop_bot(application: Application) -> None:
     await application.shutdown()
 
 
+def wechat_callback(application: Application) -> WeChatCallback:
+    """The WeChat channel over the same services, outbox and job runner as Telegram."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    wechat = deps.settings.wechat
+    chat = WeChatChat(
+        deps.settings,
+        deps.session_factory,
+        deps.catalogs,
+        deps.clock,
+        deps.jobs,
+        fetch=download_picture,
+    )
+    return WeChatCallback(
+        WeChatConfig(
+            token=wechat.token, app_id=wechat.app_id, encoding_aes_key=wechat.encoding_aes_key
+        ),
+        chat,
+        application.bot_data[WECHAT_SENDER_KEY],
+        deps.catalogs,
+        reply_within=wechat.reply_within_seconds,
+    )
+
+
+async def download_picture(url: str) -> bytes:
+    """A picture a WeChat user sent (its PicUrl, on WeChat's servers)."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        return response.content
+
+
 async def serve(settings: Settings) -> None:
     require_token(settings)
     engine, session_factory = await prepare_database(settings)
     try:
         application = await start_bot(settings, session_factory)
         web = None
-        if settings.open311.enabled:
+        if settings.open311.enabled or settings.wechat.enabled:
+            deps: Deps = application.bot_data[DEPS_KEY]
+            wechat = wechat_callback(application) if settings.wechat.enabled else None
             try:
-                web = await start_web(settings, session_factory, SystemClock())
+                web = await start_web(
+                    settings, session_factory, deps.clock, catalogs=deps.catalogs, wechat=wechat
+                )
             except OSError as exc:  # the port is taken: say so, and do not leave the bot polling
                 await stop_bot(application)
-                raise StartupError(f"open311: cannot listen: {exc}") from exc
+                raise StartupError(f"web server: cannot listen: {exc}") from exc
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from handlers.wechat.callback import WeChatCallback
+from handlers.wechat.inbound import WeChatInboundError
 from models.db import SessionFactory
 from services import open311
 from services.clock import Clock
@@ -54,8 +56,11 @@ async def start_web(
     clock: Clock,
     *,
     catalogs: Catalogs | None = None,
+    wechat: WeChatCallback | None = None,
 ) -> WebServer:
     app = build_app(settings, session_factory, clock, catalogs=catalogs or Catalogs())
+    if wechat is not None:
+        add_wechat_routes(app, settings.wechat.callback_path, wechat)
     runner = web.AppRunner(app, access_log=log)
     await runner.setup()
     site = web.TCPSite(runner, settings.open311.host, settings.open311.port)
@@ -92,6 +97,29 @@ def build_app(
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def add_wechat_routes(app: web.Application, path: str, callback: WeChatCallback) -> None:
+    """WeChat's server URL: GET to verify it, POST for each message or event."""
+
+    async def verify(request: web.Request) -> web.Response:
+        try:
+            return web.Response(text=callback.verify(request.query))
+        except WeChatInboundError as exc:
+            log.warning("WeChat URL verification refused: %s", exc)
+            return web.Response(status=403, text="invalid signature")
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            reply = await callback.receive(request.query, body)
+        except WeChatInboundError as exc:  # refused before anything was done
+            log.warning("WeChat message refused: %s", exc)
+            return web.Response(status=403, text="invalid message")
+        content_type = "text/plain" if reply == "success" else "application/xml"
+        return web.Response(text=reply, content_type=content_type, charset="utf-8")
+
+    app.add_routes([web.get(path, verify), web.post(path, receive)])
 
 
 @web.middleware

@@ -20,6 +20,7 @@ from handlers import (
     flows,
     groups,
     help,
+    link,
     log,
     minutes,
     officers,
@@ -73,6 +74,7 @@ def register_handlers(application: Application) -> None:
         "report": report_new.on_report,
         "myreports": report_desk.on_myreports,
         "reports": report_desk.on_reports,
+        "wechat": link.on_wechat,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))

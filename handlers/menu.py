@@ -70,6 +70,7 @@ COMMANDS = (
     Command("newteam", N_("Create a team"), frozenset({Role.ADMIN})),
     Command("promote", N_("Appoint or dismiss team leaders"), frozenset({Role.ADMIN})),
     Command("officers", N_("Appoint or remove grid officers"), frozenset({Role.ADMIN})),
+    Command("wechat", N_("Use the bot on WeChat too (link the accounts)")),
     Command("lang", N_("Change the language")),
     Command("cancel", N_("Stop what you are doing")),
     Command("help", N_("What I can do for you")),

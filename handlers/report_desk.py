@@ -32,7 +32,6 @@ QUEUE_SIZE = 15
 
 REOPENED = N_("🔁 Reopened by the reporter: not fixed yet.")
 ESCALATED = N_("⏰ Not accepted in time: please see to it.")
-NEW_REPORT = N_("🆕 New report")
 
 
 def markup(w: Work, actions: tuple[tuple[Action, ...], ...]):
@@ -301,7 +300,11 @@ async def _route_to_grid(w: Work, report: Report, args: list[int]) -> Response:
     for person_id in await reports.handler_ids(w.session, report):
         if person_id != w.person.id:
             notice, options = await report_views.handler_notice(
-                w.session, report, w.deps.settings, recipient_id=person_id, headline=NEW_REPORT
+                w.session,
+                report,
+                w.deps.settings,
+                recipient_id=person_id,
+                headline=report_views.NEW_REPORT,
             )
             await w.enqueue(person_id, notice, **options)
     await _tell_followers(w, report, "routed", grid=grid)

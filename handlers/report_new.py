@@ -18,13 +18,10 @@ from handlers.common import (
 from handlers.context import BotContext
 from handlers.report_photos import PhotoFile, download
 from models import Grid
-from services import report_setup, report_views, reports
+from services import report_setup, report_views
 from services.errors import StaleAction
-from services.i18n import N_
 from services.report_labels import CategoryLabel, ticket
 from services.report_setup import ReportDraft, Step
-
-NEW_REPORT = N_("🆕 New report")
 
 
 async def on_report(update: Update, context: BotContext) -> None:
@@ -169,10 +166,9 @@ async def _on_action(w: Work, update: Update, action: str, args: list[str]) -> R
 async def _send(w: Work, update: Update) -> Response:
     settings = w.deps.settings
     report = await report_setup.send(w.session, w.person, settings=settings.reports, now=w.now)
-    for person_id in await reports.handler_ids(w.session, report):
-        notice, options = await report_views.handler_notice(
-            w.session, report, settings, recipient_id=person_id, headline=NEW_REPORT
-        )
+    for person_id, notice, options in await report_views.new_report_notices(
+        w.session, report, settings
+    ):
         await w.enqueue(person_id, notice, **options)
     grid = report_views.PlaceName(
         await w.session.get(Grid, report.grid_id) if report.grid_id else None

@@ -29,7 +29,7 @@ from models.shifts import (
     ShiftTemplate,
     SignupStatus,
 )
-from models.system import ConversationDraft, Counter, ProcessedUpdate
+from models.system import ConversationDraft, Counter, LinkCode, ProcessedUpdate
 from models.teams import MemberRole, Team, TeamMember
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "Grid",
     "GridOfficer",
     "LedgerEntry",
+    "LinkCode",
     "MemberRole",
     "Notification",
     "NotificationStatus",

@@ -36,3 +36,13 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(max_length=32, primary_key=True)
     value: int = 0
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that joins a second chat account to a person (Telegram + WeChat)."""
+
+    __tablename__ = "link_code"
+
+    code: str = Field(max_length=12, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    expires_at: datetime

@@ -53,3 +53,10 @@ async def discard(session: AsyncSession, person_id: int, flow: str) -> bool:
         )
     )
     return bool(result.rowcount)
+
+
+async def all_of(session: AsyncSession, person_id: int) -> list[ConversationDraft]:
+    result = await session.exec(
+        select(ConversationDraft).where(ConversationDraft.person_id == person_id)
+    )
+    return list(result.all())

@@ -315,3 +315,14 @@ class ReopenTooLate(DomainError):
 
 class NotDuplicateCandidate(DomainError):
     message = N_("Report {ticket} cannot be the original: it is closed or is this report itself.")
+
+
+class InvalidLinkCode(DomainError):
+    message = N_("That code is wrong or has expired. Ask for a new one with /wechat.")
+
+
+class AlreadyRegisteredHere(DomainError):
+    message = N_(
+        "This account is registered as a volunteer itself. Ask for the code on this account "
+        "and enter it on the other one instead."
+    )

@@ -149,3 +149,14 @@ async def people_with_roles(session: AsyncSession, *, channel: str) -> list[int]
         )
     )
     return list(result.all())
+
+
+async def channels_of(session: AsyncSession, person_id: int) -> list[str]:
+    """The person's channels, the one they used last first (where a message is most
+    likely read), unreachable ones last."""
+    result = await session.exec(
+        select(ChatIdentity)
+        .where(ChatIdentity.person_id == person_id)
+        .order_by(ChatIdentity.reachable.desc(), ChatIdentity.last_seen_at.desc())
+    )
+    return [account.channel for account in result.all()]

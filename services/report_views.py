@@ -372,3 +372,19 @@ async def task_notice(
 
 
 TASK_HEADLINE = N_("🧹 A task for you: please handle this report and send an after photo.")
+
+
+NEW_REPORT = N_("🆕 New report")
+
+
+async def new_report_notices(
+    session: AsyncSession, report: Report, settings: Settings
+) -> list[tuple[int, Notice, dict]]:
+    """A new report for each of its handlers (whatever channel it came from)."""
+    notices = []
+    for person_id in await reports.handler_ids(session, report):
+        notice, options = await handler_notice(
+            session, report, settings, recipient_id=person_id, headline=NEW_REPORT
+        )
+        notices.append((person_id, notice, options))
+    return notices

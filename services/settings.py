@@ -344,6 +344,33 @@ class Open311Settings(_Strict):
     jurisdiction_id: str = Field(default="", max_length=60)
 
 
+class WeChatSettings(_Strict):
+    """The WeChat Official Account (service account) channel."""
+
+    enabled: bool = False
+    # From the account's developer settings (开发 → 基本配置).
+    app_id: str = ""
+    app_secret: str = ""
+    token: str = ""
+    # Empty: plaintext mode; 43 characters: safe mode (安全模式), messages encrypted.
+    encoding_aes_key: str = ""
+    # Where the callback URL points (on the Open311 web server's host and port).
+    callback_path: str = "/wechat/callback"
+    # The API's address; tests point it at a local recorder.
+    api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    # WeChat waits 5 seconds for a passive reply; work that takes longer is acknowledged
+    # and its answer follows as a customer-service message.
+    reply_within_seconds: float = Field(default=4.0, gt=0, le=4.5)
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> WeChatSettings:
+        if self.enabled and not (self.app_id and self.token):
+            raise ValueError("wechat.app_id and wechat.token are needed when enabled")
+        if self.encoding_aes_key and len(self.encoding_aes_key) != 43:
+            raise ValueError("wechat.encoding_aes_key has 43 characters")
+        return self
+
+
 class Settings(_Strict):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -360,6 +387,7 @@ class Settings(_Strict):
     care: CareSettings = Field(default_factory=CareSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
     open311: Open311Settings = Field(default_factory=Open311Settings)
+    wechat: WeChatSettings = Field(default_factory=WeChatSettings)
     communities: list[CommunitySettings] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -1,0 +1,425 @@
+"""WeChat conversations: keywords, numbered menus and the same services as Telegram.
+
+WeChat shows no inline buttons, so every choice is a numbered list ("回复 1 …") and
+commands are words, typed with or without a slash (举报 / report / /report). Each
+inbound message is handled once (its MsgId, or sender + time for events, is stored
+with the work it caused) and answered in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.wechat.inbound import InboundMessage
+from handlers.wechat.sender import WECHAT
+from models import Grid, Notification, NotificationStatus, Person, ProcessedUpdate
+from models.db import SessionFactory
+from services import (
+    channel_link,
+    drafts,
+    identity,
+    outbox,
+    report_photos,
+    report_setup,
+    report_views,
+    reports,
+)
+from services.clock import Clock
+from services.errors import DomainError, StaleAction
+from services.i18n import N_, Catalogs, Translator, render
+from services.jobs import JobRequests
+from services.notifier import Notice
+from services.report_labels import CategoryLabel, StatusLabel, ticket
+from services.report_setup import ReportDraft, Step
+from services.reports import PhotoInput
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A number typed within this time after a notice presses that notice's button.
+MENU_VALID = timedelta(hours=24)
+
+HELP_WORDS = {"帮助", "菜单", "help", "menu", "start", "?", "？", "你好", "hi", "hello"}
+REPORT_WORDS = {"举报", "反映", "report", "举报问题"}
+MY_REPORTS_WORDS = {"我的举报", "myreports", "my reports"}
+CANCEL_WORDS = {"取消", "cancel", "退出"}
+LINK_WORDS = {"绑定", "link"}
+# The custom menu's CLICK keys (自定义菜单) map to the same words.
+MENU_KEYS = {"REPORT": "report", "MYREPORTS": "myreports", "HELP": "help"}
+
+
+@dataclass
+class Turn:
+    """One inbound message's transaction, person and language."""
+
+    session: AsyncSession
+    person: Person
+    tr: Translator
+    now: datetime
+    settings: Settings
+    catalogs: Catalogs
+    fetch: Callable[[str], Awaitable[bytes]]
+    outgoing: list[int] = field(default_factory=list)
+
+    async def enqueue(self, person_id: int, notice: Notice, **options: Any) -> None:
+        notification_id = await outbox.enqueue(
+            self.session,
+            notice,
+            catalogs=self.catalogs,
+            now=self.now,
+            person_id=person_id,
+            **options,
+        )
+        if notification_id is not None:
+            self.outgoing.append(notification_id)
+
+
+def normalized(text: str | None) -> str:
+    """Full-width letters and digits as plain ones, no slash, single spaces, lower case."""
+    cleaned = " ".join(unicodedata.normalize("NFKC", text or "").split())
+    return cleaned.removeprefix("/").strip().lower()
+
+
+class WeChatChat:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: SessionFactory,
+        catalogs: Catalogs,
+        clock: Clock,
+        jobs: JobRequests,
+        fetch: Callable[[str], Awaitable[bytes]],
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.catalogs = catalogs
+        self.clock = clock
+        self.jobs = jobs
+        # Downloads a picture WeChat sent (its PicUrl).
+        self.fetch = fetch
+
+    async def handle(self, inbound: InboundMessage) -> str | None:
+        """The reply to one message; None when it was handled before (WeChat's retry)."""
+        now = self.clock.now()
+        try:
+            async with self.session_factory.begin() as session:
+                if not await _first_time(session, inbound.dedupe_key):
+                    return None
+                turn = await self._turn(session, inbound, now)
+                try:
+                    async with session.begin_nested():  # a refusal changes nothing
+                        reply = await self._route(turn, inbound)
+                except DomainError as refused:
+                    reply = render(turn.tr, refused.message, refused.params)
+        except IntegrityError:  # the same message, being handled in parallel
+            return None
+        await self.jobs.deliver(turn.outgoing)
+        return reply
+
+    async def _turn(self, session: AsyncSession, inbound: InboundMessage, now: datetime) -> Turn:
+        person = await identity.resolve_person(
+            session,
+            identity.ChatUser(
+                channel=WECHAT, external_id=inbound.from_user, chat_id=inbound.from_user
+            ),
+            now=now,
+            default_language=self.settings.bot.default_language,
+            admin_ids=None,  # admins are named by their Telegram ids; linking carries it
+        )
+        return Turn(
+            session,
+            person,
+            self.catalogs.translator(person.language),
+            now,
+            self.settings,
+            self.catalogs,
+            self.fetch,
+        )
+
+    async def _route(self, turn: Turn, inbound: InboundMessage) -> str | None:
+        if inbound.kind == "event":
+            return await self._event(turn, inbound)
+        draft = await report_setup.current(turn.session, turn.person)
+        if inbound.kind == "image":
+            if draft is not None and draft.step == Step.PHOTOS:
+                return await self._photo(turn, inbound)
+            return turn.tr("Sorry, I cannot use a picture here.") + "\n" + help_text(turn.tr)
+        if inbound.kind == "location":
+            if draft is not None and draft.step == Step.PLACE:
+                state = await report_setup.set_point(
+                    turn.session, turn.person, inbound.latitude, inbound.longitude, now=turn.now
+                )
+                return prompt(turn, state)
+            return turn.tr("Sorry, I cannot use a location here.") + "\n" + help_text(turn.tr)
+        if inbound.kind != "text":
+            return turn.tr("Sorry, I can only read text, pictures and locations.")
+        return await self._text(turn, draft, inbound.content or "")
+
+    async def _event(self, turn: Turn, inbound: InboundMessage) -> str | None:
+        if inbound.event == "subscribe":
+            return turn.tr("Welcome!") + "\n" + help_text(turn.tr)
+        if inbound.event == "click" and inbound.event_key in MENU_KEYS:
+            draft = await report_setup.current(turn.session, turn.person)
+            return await self._text(turn, draft, MENU_KEYS[inbound.event_key])
+        return None  # unsubscribe, location reports, views: nothing to say
+
+    async def _text(self, turn: Turn, draft: ReportDraft | None, text: str) -> str:
+        said = normalized(text)
+        word, _, rest = said.partition(" ")
+        if said in CANCEL_WORDS:
+            await drafts.discard(turn.session, turn.person.id, report_setup.FLOW)
+            return turn.tr("Cancelled. Nothing was changed.")
+        if word in LINK_WORDS and rest:
+            await channel_link.redeem(
+                turn.session, turn.person, channel=WECHAT, code=rest, now=turn.now
+            )
+            return turn.tr(
+                "✓ Linked: this WeChat account and your Telegram account are now one "
+                "profile, with one service record."
+            )
+        if word in LINK_WORDS:
+            code = await channel_link.issue_code(turn.session, turn.person, now=turn.now)
+            return turn.tr(
+                "To link your Telegram account, send this to the bot on Telegram within 15 "
+                "minutes:\n/wechat {code}"
+            ).format(code=code)
+        if said in REPORT_WORDS:
+            return await self._begin_report(turn, draft)
+        if said in MY_REPORTS_WORDS:
+            return await my_reports(turn)
+        if said in HELP_WORDS:
+            return help_text(turn.tr)
+        if draft is not None:
+            return await self._answer(turn, draft, said, text)
+        if said.isdigit():
+            return await self._press(turn, said)
+        return turn.tr("Sorry, I did not understand that.") + "\n" + help_text(turn.tr)
+
+    async def _begin_report(self, turn: Turn, draft: ReportDraft | None) -> str:
+        if draft is not None:
+            return (
+                turn.tr("Let us continue your report where you left off.")
+                + "\n"
+                + prompt(turn, draft)
+            )
+        state = await report_setup.start(
+            turn.session, turn.person, settings=turn.settings.reports, now=turn.now
+        )
+        return prompt(turn, state)
+
+    async def _answer(self, turn: Turn, draft: ReportDraft, said: str, text: str) -> str:
+        """A typed answer to the report's current question."""
+        session, person, now, settings = turn.session, turn.person, turn.now, turn.settings
+        categories = settings.reports.categories
+        if draft.step == Step.CATEGORY:
+            number = int(said) if said.isdigit() else 0
+            if not 1 <= number <= len(categories):
+                return turn.tr("Please reply with one of the numbers.") + "\n" + prompt(turn, draft)
+            state = await report_setup.choose_category(
+                session, person, categories[number - 1].code, settings=settings.reports, now=now
+            )
+        elif draft.step == Step.PHOTOS:
+            if said != "0":
+                return turn.tr("Please send a picture, or reply 0.") + "\n" + prompt(turn, draft)
+            state = await report_setup.photos_done(session, person, now=now)
+        elif draft.step == Step.PLACE:
+            state = await report_setup.set_address(session, person, text, now=now)
+        elif draft.step == Step.DESCRIPTION:
+            description = None if said == "0" else text
+            state = await report_setup.set_description(
+                session, person, description, settings=settings.reports, now=now
+            )
+        elif draft.step == Step.ANONYMOUS:
+            if said not in ("1", "2"):
+                return turn.tr("Please reply with one of the numbers.") + "\n" + prompt(turn, draft)
+            state = await report_setup.set_anonymous(session, person, said == "2", now=now)
+        else:  # the summary
+            if said == "1":
+                return await self._send(turn)
+            if said == "2":
+                await drafts.discard(session, person.id, report_setup.FLOW)
+                state = await report_setup.start(
+                    session, person, settings=settings.reports, now=now
+                )
+            elif said == "0":
+                await drafts.discard(session, person.id, report_setup.FLOW)
+                return turn.tr("Report cancelled; nothing was sent.")
+            else:
+                return turn.tr("Please reply with one of the numbers.") + "\n" + prompt(turn, draft)
+        return prompt(turn, state)
+
+    async def _photo(self, turn: Turn, inbound: InboundMessage) -> str:
+        settings = turn.settings
+        limit = settings.reports.max_photo_bytes
+        content = await turn.fetch(inbound.pic_url or "")
+        path = await asyncio.to_thread(
+            report_photos.store,
+            settings.reports.photo_path(settings.bot.data_dir),
+            f"wx-{inbound.msg_id}",
+            content,
+            limit=limit,
+        )
+        state = await report_setup.add_photo(
+            turn.session,
+            turn.person,
+            PhotoInput(
+                file_id=inbound.media_id or str(inbound.msg_id),
+                channel=WECHAT,
+                local_path=str(path),
+                size_bytes=len(content),
+            ),
+            settings=settings.reports,
+            now=turn.now,
+        )
+        return prompt(turn, state)
+
+    async def _send(self, turn: Turn) -> str:
+        settings = turn.settings
+        report = await report_setup.send(
+            turn.session, turn.person, settings=settings.reports, now=turn.now
+        )
+        for person_id, notice, options in await report_views.new_report_notices(
+            turn.session, report, settings
+        ):
+            await turn.enqueue(person_id, notice, **options)
+        grid = await turn.session.get(Grid, report.grid_id) if report.grid_id else None
+        return turn.tr(
+            "✅ Thank you! Your report {ticket} has been sent to {grid}. I will tell you here "
+            "at each step; reply 我的举报 to see it any time."
+        ).format(ticket=ticket(report.id), grid=report_views.PlaceName(grid).localize(turn.tr))
+
+    async def _press(self, turn: Turn, number: str) -> str:
+        """A number after a notice with buttons: that button."""
+        notification = await last_menu(turn.session, turn.person.id, turn.now)
+        buttons = [b for row in (notification.buttons if notification else []) for b in row]
+        if not 1 <= int(number) <= len(buttons):
+            return turn.tr("Sorry, I did not understand that.") + "\n" + help_text(turn.tr)
+        data = buttons[int(number) - 1]["data"]
+        return await press(turn, data)
+
+
+async def _first_time(session: AsyncSession, key: int) -> bool:
+    if await session.get(ProcessedUpdate, (WECHAT, key)) is not None:
+        return False
+    session.add(ProcessedUpdate(channel=WECHAT, update_id=key))
+    await session.flush()
+    return True
+
+
+async def last_menu(session: AsyncSession, person_id: int, now: datetime) -> Notification | None:
+    result = await session.exec(
+        select(Notification)
+        .where(
+            Notification.person_id == person_id,
+            Notification.status == NotificationStatus.SENT,
+            Notification.sent_at >= now - MENU_VALID,
+        )
+        .order_by(col(Notification.sent_at).desc(), col(Notification.id).desc())
+        .limit(1)
+    )
+    found = result.first()
+    return found if found is not None and found.buttons else None
+
+
+async def press(turn: Turn, data: str) -> str:
+    """The buttons WeChat users can press by number: a reporter's confirm or reopen."""
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != "rp" or not parts[2].isdigit():
+        return turn.tr("For now, please answer this one on Telegram.")
+    report = await reports.get_report(turn.session, int(parts[2]))
+    settings = turn.settings
+    if parts[1] == "ok":
+        await reports.confirm(turn.session, report, turn.person, now=turn.now)
+        return turn.tr("Thank you for confirming! {ticket} is closed.").format(
+            ticket=ticket(report.id)
+        )
+    if parts[1] == "re":
+        await reports.reopen(
+            turn.session, report, turn.person, settings=settings.reports, now=turn.now
+        )
+        for person_id in await reports.handler_ids(turn.session, report):
+            notice, options = await report_views.handler_notice(
+                turn.session, report, settings, recipient_id=person_id, headline=REOPENED
+            )
+            await turn.enqueue(person_id, notice, **options)
+        return turn.tr("{ticket} is reopened; the grid has been told it is not fixed yet.").format(
+            ticket=ticket(report.id)
+        )
+    raise StaleAction()
+
+
+REOPENED = N_("🔁 Reopened by the reporter: not fixed yet.")
+
+
+def help_text(tr: Translator) -> str:
+    return tr(
+        "What would you like to do? Reply with a word:\n"
+        "举报 — report a problem (illegal parking, vending, posters, rubbish…)\n"
+        "我的举报 — your reports and what became of them\n"
+        "绑定 — link this account with your Telegram account\n"
+        "取消 — stop what you are doing"
+    )
+
+
+def prompt(turn: Turn, state: ReportDraft) -> str:
+    """The report's current question, with numbered choices."""
+    tr, settings = turn.tr, turn.settings.reports
+    if state.step == Step.CATEGORY:
+        lines = [tr("📢 Report a problem. What kind of problem is it? Reply with its number:")]
+        lines += [f"{n}. {c.label(tr.language)}" for n, c in enumerate(settings.categories, 1)]
+        lines.append(tr("(reply 取消 to stop)"))
+        return "\n".join(lines)
+    if state.step == Step.PHOTOS:
+        return tr(
+            "📷 Send up to {limit} pictures of it. Pictures received: {count}. Reply 0 when "
+            "done (or to send none)."
+        ).format(limit=settings.max_photos, count=len(state.photos))
+    if state.step == Step.PLACE:
+        return tr("📍 Where is it? Send a location (+ → Location), or type the address.")
+    if state.step == Step.DESCRIPTION:
+        return tr(
+            "✏️ Add a few words if they help (up to {limit} characters), or reply 0 to skip."
+        ).format(limit=settings.description_max)
+    if state.step == Step.ANONYMOUS:
+        return tr(
+            "🙈 May the grid officer see your name? Your phone number is never shown.\n"
+            "1. Show my name\n2. Stay anonymous"
+        )
+    data = state.data
+    lines = [
+        tr("Please check your report:"),
+        tr("Category: {category}").format(
+            category=CategoryLabel(settings, state.category or "").localize(tr)
+        ),
+        tr("Photos: {count}").format(count=len(state.photos)),
+        tr("Place: {address}").format(
+            address=data.get("address") or tr("the map location you sent")
+        ),
+        tr("Description: {text}").format(text=data.get("description") or "—"),
+        tr("Reporter: anonymous") if data.get("anonymous") else tr("Your name is shown"),
+        tr("1. Send the report · 2. Start over · 0. Cancel"),
+    ]
+    return "\n".join(lines)
+
+
+async def my_reports(turn: Turn) -> str:
+    mine = await reports.followed_by(turn.session, turn.person.id)
+    if not mine:
+        return turn.tr("You have not sent any report yet. Reply 举报 to report a problem.")
+    tr, settings = turn.tr, turn.settings
+    lines = [tr("📣 Your reports:")]
+    for report in mine:
+        category = CategoryLabel(settings.reports, report.category).localize(tr)
+        status = StatusLabel(report.status).localize(tr)
+        lines.append(f"{ticket(report.id)} · {category} · {status}")
+    return "\n".join(lines)

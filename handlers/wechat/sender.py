@@ -1,0 +1,115 @@
+"""Sending on WeChat: customer-service messages through wechatpy's client.
+
+Buttons cannot be shown in a WeChat chat, so a notice's buttons become a numbered
+menu (【1】…); a reply with a number presses that button of the last notice sent
+(the outbox keeps it: handlers/wechat/chat.py looks it up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from models.db import SessionFactory
+from services import identity
+from services.clock import Clock
+from services.notifier import Delivery, TemporaryFailure, Unreachable
+from services.settings import WeChatSettings
+
+log = logging.getLogger(__name__)
+
+WECHAT = "wechat"
+# Customer-service messages reach a follower only this long after they last wrote.
+SERVICE_WINDOW = timedelta(hours=48)
+# WeChat's limit for a customer-service text is 2048 bytes.
+TEXT_LIMIT_BYTES = 2000
+# errcode -> the person cannot get customer-service messages now (unfollowed, window
+# closed, unknown OpenID): another channel should be tried.
+UNREACHABLE_CODES = {40003, 43004, 45015, 45047, 46004}
+
+
+class ConfigurableClient(WeChatClient):
+    """wechatpy's client with every URL under one base (tests point it at a recorder)."""
+
+    def __init__(self, settings: WeChatSettings) -> None:
+        super().__init__(settings.app_id, settings.app_secret, timeout=10)
+        self.API_BASE_URL = settings.api_base_url
+
+    def fetch_access_token(self):
+        # The library hard-codes api.weixin.qq.com for the token; keep it on our base.
+        return self._fetch_access_token(
+            url=f"{self.API_BASE_URL}token",
+            params={
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self.secret,
+            },
+        )
+
+
+def fit(text: str, limit: int = TEXT_LIMIT_BYTES) -> str:
+    """Cut at a character boundary so the UTF-8 text fits WeChat's byte limit."""
+    encoded = text.encode()
+    if len(encoded) <= limit:
+        return text
+    return encoded[: limit - 3].decode(errors="ignore") + "…"
+
+
+def numbered_menu(buttons: list[list[dict[str, Any]]]) -> tuple[list[str], dict[str, str]]:
+    """Lines "回复 1：…" and the map from number to button data."""
+    lines, choices = [], {}
+    flat = [b for row in buttons for b in row]
+    for number, entry in enumerate(flat, start=1):
+        lines.append(f"【{number}】{entry['label']}")
+        choices[str(number)] = entry["data"]
+    return lines, choices
+
+
+class WeChatSender:
+    def __init__(
+        self, settings: WeChatSettings, session_factory: SessionFactory, clock: Clock
+    ) -> None:
+        self._client = ConfigurableClient(settings)
+        self._session_factory = session_factory
+        self._clock = clock
+
+    async def send_text(self, open_id: str, text: str) -> None:
+        await asyncio.to_thread(self._client.message.send_text, open_id, fit(text))
+
+    async def deliver(
+        self,
+        *,
+        person_id: int | None,
+        chat_id: str | None,
+        text: str,
+        buttons: list[list[dict[str, Any]]],
+        location: dict[str, float] | None,
+        photos: list[dict[str, str]],
+    ) -> Delivery:
+        if person_id is None:
+            raise Unreachable("WeChat has no group chats for the bot")
+        async with self._session_factory() as session:
+            account = await identity.identity_of(session, person_id, WECHAT)
+        if account is None or not account.reachable:
+            raise Unreachable(f"person {person_id} has no WeChat account")
+        if self._clock.now() - account.last_seen_at > SERVICE_WINDOW:
+            raise Unreachable("outside WeChat's 48-hour customer-service window")
+        lines, _ = numbered_menu(buttons)
+        if location:
+            lines.append(f"📍 {location['latitude']:.5f}, {location['longitude']:.5f}")
+        body = "\n".join([text, *lines])
+        try:
+            await self.send_text(account.chat_id, body)
+        except WeChatClientException as exc:
+            log.warning("WeChat send to person %s failed: %s %s", person_id, exc.errcode, exc)
+            if exc.errcode in UNREACHABLE_CODES:
+                raise Unreachable(f"WeChat {exc.errcode}: {exc.errmsg}") from exc
+            raise TemporaryFailure(f"WeChat {exc.errcode}: {exc.errmsg}") from exc
+        except OSError as exc:  # network trouble (requests' errors are OSErrors)
+            raise TemporaryFailure(str(exc)) from exc
+        return Delivery(WECHAT, account.chat_id, "")

@@ -1,0 +1,319 @@
+"""WeChat end to end through the callback endpoint: real encrypted XML in, passive
+replies and customer-service messages out (recorded by a local stand-in for WeChat's
+API). A resident reports with a picture and a location; the grid officer, who uses
+WeChat, gets the report as a numbered menu; a retry is handled once; a tampered
+message is refused; slow work is acknowledged and answered later; accounts link."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+from sqlalchemy import func
+from sqlmodel import select
+from wechatpy.crypto import WeChatCrypto
+
+from bot.app import JOB_RUNNER_KEY, build_application
+from bot.runtime import wechat_callback
+from bot.web import start_web
+from models import ChatIdentity, GridOfficer, Report
+from services import channel_link, identity
+from services.clock import Clock
+from tests.services import helpers
+
+TOKEN = "civicToken2026"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APP_ID = "wx0123456789abcdef"
+ACCOUNT = "gh_civic"
+RESIDENT, OFFICER = "oResident000000000000000001", "oOfficer0000000000000000001"
+PICTURE = b"\xff\xd8\xff\xe0stall-on-the-pavement"
+IN_DONGFENG_2 = (30.2725, 120.1675)
+
+
+class FixedClock(Clock):
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@dataclass
+class WeChatStandIn:
+    """WeChat's API as the bot sees it: tokens, customer-service sends, pictures."""
+
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    picture_delay: float = 0.0
+    url: str = ""
+
+    def app(self) -> web.Application:
+        async def token(request: web.Request) -> web.Response:
+            return web.json_response({"access_token": "ACCESS", "expires_in": 7200})
+
+        async def custom_send(request: web.Request) -> web.Response:
+            assert request.query["access_token"] == "ACCESS"
+            self.sent.append(await request.json(loads=__import__("json").loads))
+            return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+        async def picture(request: web.Request) -> web.Response:
+            await asyncio.sleep(self.picture_delay)
+            return web.Response(body=PICTURE, content_type="image/jpeg")
+
+        app = web.Application()
+        app.add_routes(
+            [
+                web.get("/cgi-bin/token", token),
+                web.post("/cgi-bin/message/custom/send", custom_send),
+                web.get("/pic/{name}", picture),
+            ]
+        )
+        return app
+
+    def texts_to(self, open_id: str) -> list[str]:
+        return [m["text"]["content"] for m in self.sent if m["touser"] == open_id]
+
+
+@pytest.fixture
+async def stand_in() -> AsyncIterator[WeChatStandIn]:
+    fake = WeChatStandIn()
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    yield fake
+    await runner.cleanup()
+
+
+@dataclass
+class Server:
+    http: httpx.AsyncClient
+    base: str
+    callback: Any
+    crypto: WeChatCrypto
+    db: Any
+    clock: FixedClock
+    next_id: int = 1000
+
+    async def post(self, xml_body: str, *, tamper: bool = False) -> httpx.Response:
+        timestamp, nonce = str(int(time.time())), "nonce42"
+        encrypted = self.crypto.encrypt_message(xml_body, nonce, timestamp)
+        msg_signature = ElementTree.fromstring(encrypted).findtext("MsgSignature")
+        if tamper:
+            msg_signature = msg_signature[:-1] + ("0" if msg_signature[-1] != "0" else "1")
+        signature = hashlib.sha1("".join(sorted([TOKEN, timestamp, nonce])).encode()).hexdigest()
+        query = {
+            "signature": signature,
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "encrypt_type": "aes",
+            "msg_signature": msg_signature,
+        }
+        return await self.http.post(f"{self.base}/wechat/callback", params=query, content=encrypted)
+
+    async def say(self, open_id: str, xml_inner: str, *, msg_id: int | None = None) -> str:
+        """A message from a user; the decrypted passive reply's text ('' for none)."""
+        if msg_id is None:
+            self.next_id += 1
+            msg_id = self.next_id
+        body = (
+            f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{open_id}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>{xml_inner}"
+            f"<MsgId>{msg_id}</MsgId></xml>"
+        )
+        response = await self.post(body)
+        assert response.status_code == 200
+        if response.text == "success":
+            return ""
+        envelope = ElementTree.fromstring(response.text)
+        plain = self.crypto.decrypt_message(
+            response.text,
+            envelope.findtext("MsgSignature"),
+            envelope.findtext("TimeStamp"),
+            envelope.findtext("Nonce"),
+        )
+        return ElementTree.fromstring(plain).findtext("Content") or ""
+
+    async def text(self, open_id: str, content: str, **kwargs) -> str:
+        inner = f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+        return await self.say(open_id, inner, **kwargs)
+
+    async def picture(self, open_id: str, url: str) -> str:
+        inner = (
+            "<MsgType><![CDATA[image]]></MsgType>"
+            f"<PicUrl><![CDATA[{url}]]></PicUrl><MediaId><![CDATA[media-1]]></MediaId>"
+        )
+        return await self.say(open_id, inner)
+
+    async def location(self, open_id: str, latitude: float, longitude: float) -> str:
+        inner = (
+            "<MsgType><![CDATA[location]]></MsgType>"
+            f"<Location_X>{latitude}</Location_X><Location_Y>{longitude}</Location_Y>"
+            "<Scale>15</Scale><Label><![CDATA[东风路]]></Label>"
+        )
+        return await self.say(open_id, inner)
+
+
+@pytest.fixture
+async def server(db, base_settings, stand_in, tmp_path) -> AsyncIterator[Server]:
+    wechat = base_settings.wechat.model_copy(
+        update={
+            "enabled": True,
+            "app_id": APP_ID,
+            "app_secret": "secret",
+            "token": TOKEN,
+            "encoding_aes_key": AES_KEY,
+            "api_base_url": f"{stand_in.url}/cgi-bin/",
+        }
+    )
+    settings = base_settings.model_copy(
+        update={
+            "wechat": wechat,
+            "open311": base_settings.open311.model_copy(update={"port": 0}),
+            "bot": base_settings.bot.model_copy(update={"data_dir": str(tmp_path)}),
+            "telegram": base_settings.telegram.model_copy(update={"token": "1:WECHAT"}),
+        }
+    )
+    clock = FixedClock()
+    application = build_application(
+        settings, session_factory=db.session_factory, clock=clock, automatic_jobs=False
+    )
+    callback = wechat_callback(application)
+    web_server = await start_web(settings, db.session_factory, clock, wechat=callback)
+    async with httpx.AsyncClient(timeout=10) as http:
+        yield Server(
+            http,
+            f"http://127.0.0.1:{web_server.port}",
+            callback,
+            WeChatCrypto(TOKEN, AES_KEY, APP_ID),
+            db,
+            clock,
+        )
+    await callback.drain()
+    application.bot_data[JOB_RUNNER_KEY].shutdown()
+    await web_server.stop()
+
+
+async def _officer_on_wechat(db) -> None:
+    """The grid officer of 东风第二网格 uses WeChat only."""
+    async with db.session_factory.begin() as session:
+        officer = await identity.resolve_person(
+            session,
+            identity.ChatUser(channel="wechat", external_id=OFFICER, chat_id=OFFICER),
+            now=helpers.NOW,
+            default_language="zh_Hans",
+        )
+        grid = await helpers.grid(session, "dongfeng-2")
+        session.add(GridOfficer(grid_id=grid.id, person_id=officer.id, assigned_at=helpers.NOW))
+
+
+async def _reports(db) -> int:
+    async with db.session_factory() as session:
+        return (await session.exec(select(func.count()).select_from(Report))).one()
+
+
+async def test_url_verification_echoes_only_a_signed_request(server):
+    timestamp, nonce = "1700000000", "abc"
+    signature = hashlib.sha1("".join(sorted([TOKEN, timestamp, nonce])).encode()).hexdigest()
+    query = {"signature": signature, "timestamp": timestamp, "nonce": nonce, "echostr": "hi42"}
+    ok = await server.http.get(f"{server.base}/wechat/callback", params=query)
+    assert ok.status_code == 200 and ok.text == "hi42"
+    query["signature"] = "0" * 40
+    refused = await server.http.get(f"{server.base}/wechat/callback", params=query)
+    assert refused.status_code == 403
+
+
+async def test_resident_reports_with_picture_and_location_officer_gets_a_menu(server, stand_in):
+    await _officer_on_wechat(server.db)
+    menu = await server.text(RESIDENT, "/report")
+    assert "是什么问题" in menu and "2. 占道经营" in menu
+    assert "请回复编号" in await server.text(RESIDENT, "十一")  # not a number on the list
+    photos = await server.text(RESIDENT, "２")  # a full-width digit from a Chinese keyboard
+    assert "最多 3 张" in photos
+    received = await server.picture(RESIDENT, f"{stand_in.url}/pic/1.jpg")
+    assert "已收到图片：1" in received
+    place = await server.text(RESIDENT, "0")
+    assert "在哪里" in place
+    describe = await server.location(RESIDENT, *IN_DONGFENG_2)
+    assert "补充几句" in describe
+    anonymous = await server.text(RESIDENT, "0")
+    assert "1. 显示我的名字" in anonymous
+    summary = await server.text(RESIDENT, "2")
+    assert "类别：占道经营" in summary and "照片：1" in summary and "举报人：匿名" in summary
+    done = await server.text(RESIDENT, "1")
+    assert "R000001" in done and "东风第二网格" in done
+
+    # The officer, on WeChat, gets it as a customer-service message with numbered actions.
+    (card,) = stand_in.texts_to(OFFICER)
+    assert "🆕 新举报" in card and "R000001" in card and "举报人：匿名" in card
+    assert "【1】✅ 受理" in card
+
+    mine = await server.text(RESIDENT, "我的举报")
+    assert "R000001 · 占道经营 · 等待受理" in mine
+
+
+async def test_a_retried_message_is_handled_once_and_a_tampered_one_is_refused(server, stand_in):
+    await server.text(RESIDENT, "举报", msg_id=7)
+    await server.text(RESIDENT, "10", msg_id=8)  # "other"
+    await server.text(RESIDENT, "0", msg_id=9)
+    await server.text(RESIDENT, "东风路12号门口", msg_id=10)
+    await server.text(RESIDENT, "0", msg_id=11)
+    await server.text(RESIDENT, "1", msg_id=12)
+    assert "R000001" in await server.text(RESIDENT, "1", msg_id=13)
+    # WeChat did not get the answer in time and sends the same message again.
+    assert await server.text(RESIDENT, "1", msg_id=13) == ""
+    assert await _reports(server.db) == 1
+
+    body = (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{RESIDENT}]]></FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[举报]]></Content>"
+        "<MsgId>99</MsgId></xml>"
+    )
+    refused = await server.post(body, tamper=True)
+    assert refused.status_code == 403
+    async with server.db.session_factory() as session:
+        drafts_now = await session.exec(
+            select(ChatIdentity).where(ChatIdentity.external_id == RESIDENT)
+        )
+        assert len(drafts_now.all()) == 1  # nothing new came of it
+
+
+async def test_slow_work_is_acknowledged_in_time_and_answered_later(server, stand_in):
+    server.callback.reply_within = 0.2
+    stand_in.picture_delay = 1.0  # WeChat's picture server is slow today
+    await server.text(RESIDENT, "举报")
+    await server.text(RESIDENT, "1")
+    ack = await server.picture(RESIDENT, f"{stand_in.url}/pic/slow.jpg")
+    assert "稍等" in ack
+    await server.callback.drain()
+    (follow_up,) = stand_in.texts_to(RESIDENT)
+    assert "已收到图片：1" in follow_up
+
+
+async def test_linking_makes_one_person_of_both_accounts(server):
+    async with server.db.session_factory.begin() as session:
+        volunteer = await helpers.person(session)
+        code = await channel_link.issue_code(session, volunteer, now=server.clock.now())
+    assert "有误或已过期" in await server.text(RESIDENT, "绑定 000000")
+    linked = await server.text(RESIDENT, f"绑定 {code}")
+    assert "已绑定" in linked
+    async with server.db.session_factory() as session:
+        accounts = (
+            await session.exec(
+                select(ChatIdentity.channel).where(ChatIdentity.person_id == volunteer.id)
+            )
+        ).all()
+    assert sorted(accounts) == ["telegram", "wechat"]
+    # The code is used up.
+    assert "有误或已过期" in await server.text(RESIDENT, f"绑定 {code}")
