@@ -26,7 +26,7 @@ from models import EntryStatus, LedgerEntry, Team, Volunteer
 from services import drafts, ledger
 from services.errors import InvalidTime, NotRegistered, PermissionDenied, StaleAction
 from services.i18n import N_, format_duration, format_month
-from services.ledger_text import EntryLabel, history_line
+from services.ledger_text import EntryLabel, history_line, minutes_summary
 from services.notifier import Action, Notice
 from services.profile import real_name
 from services.roles import Role, roles_of
@@ -64,46 +64,7 @@ async def _summary(w: Work) -> Message:
     if volunteer is None:
         raise NotRegistered()
     totals = await ledger.totals(w.session, w.person.id, today=_today(w))
-    level = ledger.stars(totals.total, w.deps.settings.ledger.star_hours)
-    kinds = w.deps.settings.shifts
-    lines = [
-        tr("⏱ Service of {name}").format(name=volunteer.real_name),
-        tr("In total: {duration}").format(duration=format_duration(tr, totals.total)),
-        tr("This month: {month} · this year: {year}").format(
-            month=format_duration(tr, totals.this_month), year=format_duration(tr, totals.this_year)
-        ),
-    ]
-    if totals.by_activity:
-        parts = [
-            f"{kinds.kind(code).label(tr.language) if kinds.kind(code) else code} "
-            f"{format_duration(tr, minutes)}"
-            for code, minutes in sorted(totals.by_activity.items(), key=lambda kv: -kv[1])
-        ]
-        lines.append(tr("By kind: {kinds}").format(kinds=tr(", ").join(parts)))
-    if totals.pending:
-        lines.append(
-            tr("Waiting for approval: {duration}").format(
-                duration=format_duration(tr, totals.pending)
-            )
-        )
-    stars = "⭐" * level.level
-    if level.next_hours is None:
-        lines.append(tr("{stars} Five-star volunteer: the highest level.").format(stars=stars))
-    elif level.level == 0:
-        lines.append(
-            tr("{missing} to your first star ({hours} hours)").format(
-                missing=format_duration(tr, level.minutes_to_next), hours=level.next_hours
-            )
-        )
-    else:
-        lines.append(
-            (stars + " " if stars else "")
-            + tr("{level}-star volunteer · {missing} to the next star ({hours} hours)").format(
-                level=level.level,
-                missing=format_duration(tr, level.minutes_to_next),
-                hours=level.next_hours,
-            )
-        )
+    lines = minutes_summary(tr, volunteer.real_name, totals, w.deps.settings)
     rows = [
         [button(tr("📜 History"), "mn:h:0"), button(tr("✏️ Correct a shift's times"), "mn:d")],
         [button(tr("🏅 Ranking"), "rk:team:0"), button(tr("📄 Service certificate"), "ct:new")],

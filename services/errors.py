@@ -326,3 +326,10 @@ class AlreadyRegisteredHere(DomainError):
         "This account is registered as a volunteer itself. Ask for the code on this account "
         "and enter it on the other one instead."
     )
+
+
+class NotRegisteredOnWeChat(DomainError):
+    message = N_(
+        "This is for registered volunteers. Registration is on Telegram for now; if you "
+        "registered there, reply 绑定 to link the two accounts."
+    )

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from models import EntrySource, EntryStatus, LedgerEntry
 from services.i18n import N_, Translator, format_day, format_duration
-from services.settings import ShiftSettings
+from services.ledger import Totals, stars
+from services.settings import Settings, ShiftSettings
 
 STATUS_MARKS = {EntryStatus.APPROVED: "✅", EntryStatus.PENDING: "⏳", EntryStatus.REJECTED: "❌"}
 SOURCE_LABELS = {
@@ -52,3 +53,48 @@ def history_line(tr: Translator, entry: LedgerEntry, shifts: ShiftSettings, zone
     if entry.status == EntryStatus.REJECTED and entry.decision_note:
         line += " · " + tr("not approved: {reason}").format(reason=entry.decision_note)
     return line
+
+
+def minutes_summary(tr: Translator, name: str, totals: Totals, settings: Settings) -> list[str]:
+    """A volunteer's service time and star level (/minutes on Telegram, 时长 on WeChat)."""
+    level = stars(totals.total, settings.ledger.star_hours)
+    kinds = settings.shifts
+    lines = [
+        tr("⏱ Service of {name}").format(name=name),
+        tr("In total: {duration}").format(duration=format_duration(tr, totals.total)),
+        tr("This month: {month} · this year: {year}").format(
+            month=format_duration(tr, totals.this_month), year=format_duration(tr, totals.this_year)
+        ),
+    ]
+    if totals.by_activity:
+        parts = [
+            f"{kinds.kind(code).label(tr.language) if kinds.kind(code) else code} "
+            f"{format_duration(tr, minutes)}"
+            for code, minutes in sorted(totals.by_activity.items(), key=lambda kv: -kv[1])
+        ]
+        lines.append(tr("By kind: {kinds}").format(kinds=tr(", ").join(parts)))
+    if totals.pending:
+        lines.append(
+            tr("Waiting for approval: {duration}").format(
+                duration=format_duration(tr, totals.pending)
+            )
+        )
+    shown = "⭐" * level.level
+    if level.next_hours is None:
+        lines.append(tr("{stars} Five-star volunteer: the highest level.").format(stars=shown))
+    elif level.level == 0:
+        lines.append(
+            tr("{missing} to your first star ({hours} hours)").format(
+                missing=format_duration(tr, level.minutes_to_next), hours=level.next_hours
+            )
+        )
+    else:
+        lines.append(
+            (shown + " " if shown else "")
+            + tr("{level}-star volunteer · {missing} to the next star ({hours} hours)").format(
+                level=level.level,
+                missing=format_duration(tr, level.minutes_to_next),
+                hours=level.next_hours,
+            )
+        )
+    return lines

@@ -25,9 +25,10 @@ from wechatpy.crypto import WeChatCrypto
 from bot.app import JOB_RUNNER_KEY, build_application
 from bot.runtime import wechat_callback
 from bot.web import start_web
-from models import ChatIdentity, GridOfficer, Report
-from services import channel_link, identity
+from models import CarerRole, ChatIdentity, GridOfficer, Report
+from services import care, channel_link, elders, identity, teams
 from services.clock import Clock
+from services.reminders import Moment
 from tests.services import helpers
 
 TOKEN = "civicToken2026"
@@ -102,6 +103,8 @@ class Server:
     crypto: WeChatCrypto
     db: Any
     clock: FixedClock
+    settings: Any
+    runner: Any
     next_id: int = 1000
 
     async def post(self, xml_body: str, *, tamper: bool = False) -> httpx.Response:
@@ -198,6 +201,8 @@ async def server(db, base_settings, stand_in, tmp_path) -> AsyncIterator[Server]
             WeChatCrypto(TOKEN, AES_KEY, APP_ID),
             db,
             clock,
+            settings,
+            application.bot_data[JOB_RUNNER_KEY],
         )
     await callback.drain()
     application.bot_data[JOB_RUNNER_KEY].shutdown()
@@ -317,3 +322,59 @@ async def test_linking_makes_one_person_of_both_accounts(server):
     assert sorted(accounts) == ["telegram", "wechat"]
     # The code is used up.
     assert "有误或已过期" in await server.text(RESIDENT, f"绑定 {code}")
+
+
+async def test_a_linked_volunteer_answers_the_daily_call_and_sees_minutes_on_wechat(
+    server, stand_in, catalogs
+):
+    """The caller registered on Telegram, linked WeChat, and gets the prompt there."""
+    monday_9am = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+    settings = server.settings
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        caller = await helpers.person(session)
+        await helpers.register(session, caller, settings.registration, name="陈队员")
+        await teams.join_team(session, caller, team, now=helpers.NOW)
+        officer = await helpers.person(session)
+        grid = await helpers.grid(session)
+        session.add(GridOfficer(grid_id=grid.id, person_id=officer.id, assigned_at=helpers.NOW))
+        elder = await elders.create_elder(
+            session,
+            officer,
+            elders.ElderDetails(
+                name="王秀英",
+                phone="0571-8888 1234",
+                address="东风路 12 号",
+                grid_id=grid.id,
+                team_id=team.id,
+                birthday=None,
+                family_name=None,
+                family_phone=None,
+                family_alerts=False,
+                notes=None,
+            ),
+            now=helpers.NOW,
+        )
+        await elders.set_carer(
+            session, admin, elder.id, caller.id, CarerRole.CALLER, now=helpers.NOW
+        )
+        code = await channel_link.issue_code(session, caller, now=monday_9am)
+    server.clock.moment = monday_9am
+    assert "已绑定" in await server.text(RESIDENT, f"绑定 {code}")
+
+    async with server.db.session_factory.begin() as session:
+        await care.plan_care(session, Moment(settings, catalogs, monday_9am))
+    await server.runner.dispatch()
+    (prompt,) = stand_in.texts_to(RESIDENT)
+    assert "王秀英" in prompt and "【1】📱 显示电话" in prompt and "【4】📵 没联系上" in prompt
+    assert "0571" not in prompt  # the number only on request
+
+    assert "057188881234" in await server.text(RESIDENT, "1")
+    retry = await server.text(RESIDENT, "4")
+    assert "11:00" in retry  # asked again two hours later
+    assert "✅" in await server.text(RESIDENT, "2")
+
+    minutes = await server.text(RESIDENT, "时长")
+    assert "陈队员" in minutes and "累计" in minutes
+    assert "目前没有可以报名的班次" in await server.text(RESIDENT, "班次")

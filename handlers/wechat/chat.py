@@ -22,23 +22,37 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
-from models import Grid, Notification, NotificationStatus, Person, ProcessedUpdate
+from models import (
+    Grid,
+    Notification,
+    NotificationStatus,
+    Person,
+    ProcessedUpdate,
+    SignupStatus,
+    Volunteer,
+)
 from models.db import SessionFactory
 from services import (
+    care,
     channel_link,
     drafts,
     identity,
+    ledger,
     outbox,
     report_photos,
     report_setup,
     report_views,
     reports,
+    shifts,
+    signups,
 )
 from services.clock import Clock
-from services.errors import DomainError, StaleAction
+from services.errors import DomainError, NotRegisteredOnWeChat, StaleAction
 from services.i18n import N_, Catalogs, Translator, render
 from services.jobs import JobRequests
+from services.ledger_text import minutes_summary
 from services.notifier import Notice
+from services.reminders import Moment
 from services.report_labels import CategoryLabel, StatusLabel, ticket
 from services.report_setup import ReportDraft, Step
 from services.reports import PhotoInput
@@ -48,14 +62,24 @@ log = logging.getLogger(__name__)
 
 # A number typed within this time after a notice presses that notice's button.
 MENU_VALID = timedelta(hours=24)
+SHIFTS_SHOWN = 15
 
 HELP_WORDS = {"帮助", "菜单", "help", "menu", "start", "?", "？", "你好", "hi", "hello"}
 REPORT_WORDS = {"举报", "反映", "report", "举报问题"}
 MY_REPORTS_WORDS = {"我的举报", "myreports", "my reports"}
 CANCEL_WORDS = {"取消", "cancel", "退出"}
 LINK_WORDS = {"绑定", "link"}
+MINUTES_WORDS = {"时长", "我的时长", "服务时长", "minutes"}
+SHIFTS_WORDS = {"班次", "shifts"}
+SIGN_UP_WORDS = {"报名", "signup", "join"}
 # The custom menu's CLICK keys (自定义菜单) map to the same words.
-MENU_KEYS = {"REPORT": "report", "MYREPORTS": "myreports", "HELP": "help"}
+MENU_KEYS = {
+    "REPORT": "report",
+    "MYREPORTS": "myreports",
+    "MINUTES": "minutes",
+    "SHIFTS": "shifts",
+    "HELP": "help",
+}
 
 
 @dataclass
@@ -70,6 +94,8 @@ class Turn:
     catalogs: Catalogs
     fetch: Callable[[str], Awaitable[bytes]]
     outgoing: list[int] = field(default_factory=list)
+    # Shifts whose announcements should show the new count.
+    refresh: set[int] = field(default_factory=set)
 
     async def enqueue(self, person_id: int, notice: Notice, **options: Any) -> None:
         notification_id = await outbox.enqueue(
@@ -124,6 +150,8 @@ class WeChatChat:
         except IntegrityError:  # the same message, being handled in parallel
             return None
         await self.jobs.deliver(turn.outgoing)
+        for shift_id in turn.refresh:
+            self.jobs.request_refresh(shift_id)
         return reply
 
     async def _turn(self, session: AsyncSession, inbound: InboundMessage, now: datetime) -> Turn:
@@ -197,6 +225,12 @@ class WeChatChat:
             return await self._begin_report(turn, draft)
         if said in MY_REPORTS_WORDS:
             return await my_reports(turn)
+        if said in MINUTES_WORDS:
+            return await my_minutes(turn)
+        if said in SHIFTS_WORDS:
+            return await shift_list(turn)
+        if word in SIGN_UP_WORDS and rest.isdigit():
+            return await sign_up(turn, int(rest))
         if said in HELP_WORDS:
             return help_text(turn.tr)
         if draft is not None:
@@ -332,8 +366,11 @@ async def last_menu(session: AsyncSession, person_id: int, now: datetime) -> Not
 
 
 async def press(turn: Turn, data: str) -> str:
-    """The buttons WeChat users can press by number: a reporter's confirm or reopen."""
+    """The buttons WeChat users can press by number: elder-care answers, a reporter's
+    confirm or reopen."""
     parts = data.split(":")
+    if len(parts) == 3 and parts[0] == "ca" and parts[2].isdigit():
+        return await care_answer(turn, parts[1], int(parts[2]))
     if len(parts) != 3 or parts[0] != "rp" or not parts[2].isdigit():
         return turn.tr("For now, please answer this one on Telegram.")
     report = await reports.get_report(turn.session, int(parts[2]))
@@ -366,6 +403,8 @@ def help_text(tr: Translator) -> str:
         "What would you like to do? Reply with a word:\n"
         "举报 — report a problem (illegal parking, vending, posters, rubbish…)\n"
         "我的举报 — your reports and what became of them\n"
+        "班次 — shifts to sign up for (volunteers)\n"
+        "时长 — your service hours and star level (volunteers)\n"
         "绑定 — link this account with your Telegram account\n"
         "取消 — stop what you are doing"
     )
@@ -423,3 +462,99 @@ async def my_reports(turn: Turn) -> str:
         status = StatusLabel(report.status).localize(tr)
         lines.append(f"{ticket(report.id)} · {category} · {status}")
     return "\n".join(lines)
+
+
+# --- volunteers -----------------------------------------------------------------------------
+
+
+async def _volunteer(turn: Turn) -> Volunteer:
+    volunteer = await turn.session.get(Volunteer, turn.person.id)
+    if volunteer is None:
+        raise NotRegisteredOnWeChat()
+    return volunteer
+
+
+async def my_minutes(turn: Turn) -> str:
+    volunteer = await _volunteer(turn)
+    today = turn.now.astimezone(turn.settings.bot.zone).date()
+    totals = await ledger.totals(turn.session, turn.person.id, today=today)
+    return "\n".join(minutes_summary(turn.tr, volunteer.real_name, totals, turn.settings))
+
+
+async def shift_list(turn: Turn) -> str:
+    await _volunteer(turn)
+    tr, settings = turn.tr, turn.settings
+    found = await shifts.joinable(turn.session, turn.person, now=turn.now)
+    if not found:
+        return tr("No upcoming shifts to join right now. You will be told when there are.")
+    lines = [
+        tr("Upcoming shifts you can join (reply 报名 and the number, e.g. 报名 {number}):").format(
+            number=found[0].shift.id
+        )
+    ]
+    for info in found[:SHIFTS_SHOWN]:
+        label = info.label(settings.shifts, settings.bot.zone).localize(tr)
+        mark = "✅ " if info.my_status == SignupStatus.CONFIRMED else ""
+        lines.append(f"{info.shift.id}. {mark}{label} ({info.taken}/{info.shift.capacity})")
+    return "\n".join(lines)
+
+
+async def sign_up(turn: Turn, shift_id: int) -> str:
+    await _volunteer(turn)
+    settings = turn.settings
+    change = await signups.sign_up(
+        turn.session,
+        turn.person,
+        shift_id,
+        settings=settings.shifts,
+        zone=settings.bot.zone,
+        now=turn.now,
+    )
+    info = await shifts.info(turn.session, change.shift.id, person=turn.person)
+    label = info.label(settings.shifts, settings.bot.zone).localize(turn.tr)
+    if change.already:
+        return turn.tr("You are already on this shift: {shift}").format(shift=label)
+    turn.refresh.add(change.shift.id)
+    if change.signup.status == SignupStatus.CONFIRMED:
+        return turn.tr("✅ You are signed up: {shift}").format(shift=label)
+    return turn.tr("⏳ The shift is full: you are on the waitlist.")
+
+
+# --- elder care: the numbered answers to a call prompt ------------------------------------
+
+
+async def care_answer(turn: Turn, action: str, task_id: int) -> str:
+    tr, session, person = turn.tr, turn.session, turn.person
+    at = Moment(turn.settings, turn.catalogs, turn.now)
+    if action == "num":
+        elder = await care.contact(session, person, task_id)
+        text = tr("📞 {phone} · 📍 {address}").format(phone=elder.phone, address=elder.address)
+    elif action == "ok":
+        task = await care.reached(session, person, task_id, at)
+        text = tr("✅ Thank you! Recorded: all is well.")
+        if task.escalated_at is not None:
+            text += " " + tr("Everyone who was alerted gets the all-clear.")
+    elif action == "help":
+        await care.needs_help(session, person, task_id, at)
+        text = tr("🆘 The team leader and the grid officer have been alerted.")
+    elif action == "nr":
+        retry = await care.unreached(session, person, task_id, at)
+        text = tr("📵 Noted.")
+        if retry is not None:
+            when = retry.astimezone(turn.settings.bot.zone).strftime("%H:%M")
+            text = tr("📵 Noted. I will remind you to try again at {time}.").format(time=when)
+    elif action == "away":
+        had_backup = await care.cannot_today(session, person, task_id, at)
+        text = (
+            tr("🙅 All right: the backup volunteer has been asked instead.")
+            if had_backup
+            else tr("🙅 All right. There is no backup, so your team leader has been told.")
+        )
+    elif action == "ack":
+        await care.acknowledge(session, person, task_id, at)
+        text = tr("🙋 You are handling it; the others have been told.")
+    else:
+        return tr("For now, please answer this one on Telegram.")
+    # What the answer set off (alerts, the backup's prompt) goes out right away.
+    turn.outgoing += await care.fresh_notifications(session, task_id, turn.now)
+    return text
