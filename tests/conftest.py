@@ -31,6 +31,7 @@ from models.migrate import upgrade_to_head
 from services import grid_map, org
 from services.i18n import Catalogs
 from services.settings import Settings
+from tests.wechat_fakes import stand_in  # noqa: F401 (a fixture for the WeChat tests)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgres"]

@@ -6,18 +6,16 @@ message is refused; slow work is acknowledged and answered later; accounts link.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
 from sqlalchemy import func
 from sqlmodel import select
 from wechatpy.crypto import WeChatCrypto
@@ -27,72 +25,16 @@ from bot.runtime import wechat_callback
 from bot.web import start_web
 from models import CarerRole, ChatIdentity, GridOfficer, Report
 from services import care, channel_link, elders, identity, teams
-from services.clock import Clock
 from services.reminders import Moment
 from tests.services import helpers
+from tests.wechat_fakes import FixedClock
 
 TOKEN = "civicToken2026"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx0123456789abcdef"
 ACCOUNT = "gh_civic"
 RESIDENT, OFFICER = "oResident000000000000000001", "oOfficer0000000000000000001"
-PICTURE = b"\xff\xd8\xff\xe0stall-on-the-pavement"
 IN_DONGFENG_2 = (30.2725, 120.1675)
-
-
-class FixedClock(Clock):
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-
-@dataclass
-class WeChatStandIn:
-    """WeChat's API as the bot sees it: tokens, customer-service sends, pictures."""
-
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    picture_delay: float = 0.0
-    url: str = ""
-
-    def app(self) -> web.Application:
-        async def token(request: web.Request) -> web.Response:
-            return web.json_response({"access_token": "ACCESS", "expires_in": 7200})
-
-        async def custom_send(request: web.Request) -> web.Response:
-            assert request.query["access_token"] == "ACCESS"
-            self.sent.append(await request.json(loads=__import__("json").loads))
-            return web.json_response({"errcode": 0, "errmsg": "ok"})
-
-        async def picture(request: web.Request) -> web.Response:
-            await asyncio.sleep(self.picture_delay)
-            return web.Response(body=PICTURE, content_type="image/jpeg")
-
-        app = web.Application()
-        app.add_routes(
-            [
-                web.get("/cgi-bin/token", token),
-                web.post("/cgi-bin/message/custom/send", custom_send),
-                web.get("/pic/{name}", picture),
-            ]
-        )
-        return app
-
-    def texts_to(self, open_id: str) -> list[str]:
-        return [m["text"]["content"] for m in self.sent if m["touser"] == open_id]
-
-
-@pytest.fixture
-async def stand_in() -> AsyncIterator[WeChatStandIn]:
-    fake = WeChatStandIn()
-    runner = web.AppRunner(fake.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield fake
-    await runner.cleanup()
 
 
 @dataclass
