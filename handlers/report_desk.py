@@ -475,12 +475,7 @@ async def _mine(w: Work, report: Report, _: list[int]) -> Response:
         ),
         tr("Status: {status}").format(status=StatusLabel(report.status).localize(tr)),
     ]
-    if report.resolution_note:
-        lines.append(tr("Result: {note}").format(note=report.resolution_note))
-    if report.reject_reason:
-        lines.append(tr("Reason: {reason}").format(reason=report.reject_reason))
-    if report.duplicate_of:
-        lines.append(tr("Same as {ticket}").format(ticket=ticket(report.duplicate_of)))
+    lines.extend(report_views.outcome_lines(tr, report))
     actions = report_views.reporter_actions(report)
     return Response(
         messages=[Message("\n".join(lines), markup(w, actions))],

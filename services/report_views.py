@@ -100,16 +100,23 @@ class ReportCard:
             )
         if self.assignee:
             lines.append(tr("Volunteer: {name}").format(name=self.assignee))
-        if report.resolution_note:
-            lines.append(tr("Result: {note}").format(note=report.resolution_note))
-        if report.reject_reason:
-            lines.append(tr("Reason: {reason}").format(reason=report.reject_reason))
-        if report.duplicate_of:
-            lines.append(tr("Same as {ticket}").format(ticket=ticket(report.duplicate_of)))
+        lines.extend(outcome_lines(tr, report))
         lines.extend(
             line if isinstance(line, str) else line.localize(tr) for line in self.audit_lines
         )
         return "\n".join(lines)
+
+
+def outcome_lines(tr: Translator, report: Report) -> list[str]:
+    """What became of a report: the result, the reason it was rejected, its original."""
+    lines = []
+    if report.resolution_note:
+        lines.append(tr("Result: {note}").format(note=report.resolution_note))
+    if report.reject_reason:
+        lines.append(tr("Reason: {reason}").format(reason=report.reject_reason))
+    if report.duplicate_of:
+        lines.append(tr("Same as {ticket}").format(ticket=ticket(report.duplicate_of)))
+    return lines
 
 
 async def card(

@@ -177,18 +177,7 @@ async def submit(
     await session.flush()
     original = await probable_duplicate(session, report, settings=settings)
     report.probable_duplicate_of = original.id if original else None
-    for photo in submission.photos:
-        session.add(
-            ReportPhoto(
-                report_id=report.id,
-                stage=PhotoStage.BEFORE,
-                channel=photo.channel,
-                file_id=photo.file_id,
-                local_path=photo.local_path,
-                size_bytes=photo.size_bytes,
-                created_at=now,
-            )
-        )
+    _add_photos(session, report, submission.photos, PhotoStage.BEFORE, now)
     if reporter is not None:
         session.add(ReportFollower(report_id=report.id, person_id=reporter.id, created_at=now))
     _record(session, report, reporter, "submitted", now)
@@ -224,6 +213,27 @@ async def probable_duplicate(
     ]
     near = [entry for entry in near if entry[0] <= settings.duplicate_distance_m]
     return min(near)[2] if near else None
+
+
+def _add_photos(
+    session: AsyncSession,
+    report: Report,
+    photos: list[PhotoInput],
+    stage: PhotoStage,
+    now: datetime,
+) -> None:
+    for photo in photos:
+        session.add(
+            ReportPhoto(
+                report_id=report.id,
+                stage=stage,
+                channel=photo.channel,
+                file_id=photo.file_id,
+                local_path=photo.local_path,
+                size_bytes=photo.size_bytes,
+                created_at=now,
+            )
+        )
 
 
 def _record(
@@ -433,18 +443,7 @@ async def resolve(
     if not photos:
         raise AfterPhotoRequired()
     note = clean_text(note)[:NOTE_MAX] if note else None
-    for photo in photos:
-        session.add(
-            ReportPhoto(
-                report_id=report.id,
-                stage=PhotoStage.AFTER,
-                channel=photo.channel,
-                file_id=photo.file_id,
-                local_path=photo.local_path,
-                size_bytes=photo.size_bytes,
-                created_at=now,
-            )
-        )
+    _add_photos(session, report, photos, PhotoStage.AFTER, now)
     report.status, report.resolved_at, report.resolution_note = ReportStatus.RESOLVED, now, note
     _record(session, report, actor, "resolved", now, note=note)
     return report

@@ -27,7 +27,7 @@ from models import CarerRole, ChatIdentity, GridOfficer, Report
 from services import care, channel_link, elders, identity, teams
 from services.reminders import Moment
 from tests.services import helpers
-from tests.wechat_fakes import FixedClock
+from tests.wechat_fakes import PICTURE, FixedClock
 
 TOKEN = "civicToken2026"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -203,6 +203,7 @@ async def test_resident_reports_with_picture_and_location_officer_gets_a_menu(se
     # The officer, on WeChat, gets it as a customer-service message with numbered actions.
     (card,) = stand_in.texts_to(OFFICER)
     assert "🆕 新举报" in card and "R000001" in card and "举报人：匿名" in card
+    assert stand_in.pictures_to(OFFICER) == [PICTURE]  # our copy, uploaded to WeChat
     assert "【1】✅ 受理" in card
 
     mine = await server.text(RESIDENT, "我的举报")

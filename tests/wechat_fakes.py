@@ -31,6 +31,7 @@ class WeChatStandIn:
     """WeChat's API as the bot sees it: tokens, customer-service sends, pictures."""
 
     sent: list[dict[str, Any]] = field(default_factory=list)
+    uploads: list[bytes] = field(default_factory=list)
     picture_delay: float = 0.0
     url: str = ""
 
@@ -43,6 +44,12 @@ class WeChatStandIn:
             self.sent.append(await request.json(loads=json.loads))
             return web.json_response({"errcode": 0, "errmsg": "ok"})
 
+        async def upload(request: web.Request) -> web.Response:
+            assert request.query["type"] == "image"
+            form = await request.post()
+            self.uploads.append(form["media"].file.read())
+            return web.json_response({"type": "image", "media_id": f"M{len(self.uploads)}"})
+
         async def picture(request: web.Request) -> web.Response:
             await asyncio.sleep(self.picture_delay)
             return web.Response(body=PICTURE, content_type="image/jpeg")
@@ -52,13 +59,26 @@ class WeChatStandIn:
             [
                 web.get("/cgi-bin/token", token),
                 web.post("/cgi-bin/message/custom/send", custom_send),
+                web.post("/cgi-bin/media/upload", upload),
                 web.get("/pic/{name}", picture),
             ]
         )
         return app
 
     def texts_to(self, open_id: str) -> list[str]:
-        return [m["text"]["content"] for m in self.sent if m["touser"] == open_id]
+        return [
+            m["text"]["content"]
+            for m in self.sent
+            if m["touser"] == open_id and m["msgtype"] == "text"
+        ]
+
+    def pictures_to(self, open_id: str) -> list[bytes]:
+        """The uploaded pictures sent to the person, in order."""
+        return [
+            self.uploads[int(m["image"]["media_id"][1:]) - 1]
+            for m in self.sent
+            if m["touser"] == open_id and m["msgtype"] == "image"
+        ]
 
 
 @pytest.fixture

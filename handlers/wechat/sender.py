@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from wechatpy import WeChatClient
@@ -81,6 +82,19 @@ class WeChatSender:
     async def send_text(self, open_id: str, text: str) -> None:
         await asyncio.to_thread(self._client.message.send_text, open_id, fit(text))
 
+    async def send_picture(self, open_id: str, path: Path) -> None:
+        """Upload our copy as temporary media (WeChat cannot use other channels' file ids);
+        a picture we never got a copy of is skipped."""
+
+        def upload_and_send() -> None:
+            if not path.is_file():
+                return
+            with path.open("rb") as picture:
+                media = self._client.media.upload("image", picture)
+            self._client.message.send_image(open_id, media["media_id"])
+
+        await asyncio.to_thread(upload_and_send)
+
     async def deliver(
         self,
         *,
@@ -104,6 +118,9 @@ class WeChatSender:
             lines.append(f"📍 {location['latitude']:.5f}, {location['longitude']:.5f}")
         body = "\n".join([text, *lines])
         try:
+            for photo in photos:
+                if photo.get("path"):
+                    await self.send_picture(account.chat_id, Path(photo["path"]))
             await self.send_text(account.chat_id, body)
         except WeChatClientException as exc:
             log.warning("WeChat send to person %s failed: %s %s", person_id, exc.errcode, exc)
