@@ -18,8 +18,8 @@ from handlers.common import (
 from handlers.context import BotContext
 from handlers.report_photos import PhotoFile, download
 from handlers.report_stats import stats_message
-from models import Grid, PhotoStage, Report, ReportStatus
-from services import drafts, org, report_views, reports
+from models import Grid, PhotoStage, Report
+from services import drafts, org, report_fix, report_views, reports
 from services.errors import PermissionDenied, StaleAction
 from services.i18n import N_
 from services.notifier import Action, Notice
@@ -27,7 +27,7 @@ from services.report_labels import CategoryLabel, StatusLabel, ticket
 from services.roles import Role, roles_of
 
 REJECT_FLOW = "reportreject"
-FIX_FLOW = "reportfix"
+FIX_FLOW = report_fix.FLOW
 QUEUE_SIZE = 15
 
 REOPENED = N_("🔁 Reopened by the reporter: not fixed yet.")
@@ -165,15 +165,15 @@ async def _view(w: Work, report: Report, _: list[int]) -> Response:
 
 
 async def _tell_followers(w: Work, report: Report, action: str, grid: Grid | None = None) -> None:
-    notice = report_views.reporter_update(
-        report, action, settings=w.deps.settings.reports, grid=grid
-    )
-    options = {}
-    if action == "resolved":
-        options["photos"] = await _photos(w, report, PhotoStage.AFTER)
-    for person_id in await reports.follower_ids(w.session, report.id):
-        if person_id != w.person.id:
-            await w.enqueue(person_id, notice, **options)
+    for person_id, notice, options in await report_views.follower_notices(
+        w.session,
+        report,
+        action,
+        settings=w.deps.settings.reports,
+        actor_id=w.person.id,
+        grid=grid,
+    ):
+        await w.enqueue(person_id, notice, **options)
 
 
 async def _accept(w: Work, report: Report, _: list[int]) -> Response:
@@ -339,27 +339,12 @@ async def _start(w: Work, report: Report, _: list[int]) -> Response:
 
 
 async def _ask_after_photo(w: Work, report: Report, _: list[int]) -> Response:
-    if not await reports.may_resolve(w.session, w.person, report):
-        raise PermissionDenied()
-    if report.status not in (
-        ReportStatus.ACCEPTED,
-        ReportStatus.ASSIGNED,
-        ReportStatus.IN_PROGRESS,
-    ):
-        raise StaleAction()
-    await drafts.save(
-        w.session,
-        w.person.id,
-        FIX_FLOW,
-        step="photo",
-        data={"report": report.id, "photos": []},
-        now=w.now,
-    )
-    return Response.say(fix_prompt(w, "photo", report.id))
+    await report_fix.begin(w.session, w.person, report, now=w.now)
+    return Response.say(fix_prompt(w, report_fix.PHOTO, report.id))
 
 
 def fix_prompt(w: Work, step: str, report_id: int) -> str:
-    if step == "photo":
+    if step == report_fix.PHOTO:
         return w.tr("📷 Please send a photo of {ticket} as it is now (the after photo).").format(
             ticket=ticket(report_id)
         )
@@ -371,30 +356,16 @@ def _note_markup(w: Work):
 
 
 async def on_fix_photo(w: Work, context: BotContext, photo: PhotoFile) -> Response:
-    draft = await drafts.load(w.session, w.person.id, FIX_FLOW)
     stored = await download(context, photo, w.deps.settings)
-    data = dict(draft.data)
-    data["photos"] = [
-        *data["photos"],
-        {"file_id": stored.file_id, "path": stored.local_path, "size": stored.size_bytes},
-    ][:3]
-    await drafts.save(w.session, w.person.id, FIX_FLOW, step="note", data=data, now=w.now)
-    return Response.say(fix_prompt(w, "note", data["report"]), _note_markup(w))
+    report_id = await report_fix.add_photo(w.session, w.person, stored, now=w.now)
+    return Response.say(fix_prompt(w, report_fix.NOTE, report_id), _note_markup(w))
 
 
 async def on_fix_text(w: Work, text: str | None) -> Response:
-    draft = await drafts.load(w.session, w.person.id, FIX_FLOW)
-    if draft.step == "photo":
-        return Response.say(fix_prompt(w, "photo", draft.data["report"]))
-    report = await reports.get_report(w.session, draft.data["report"])
-    photos = [
-        reports.PhotoInput(
-            file_id=p["file_id"], channel="telegram", local_path=p["path"], size_bytes=p["size"]
-        )
-        for p in draft.data["photos"]
-    ]
-    await reports.resolve(w.session, report, w.person, photos=photos, note=text, now=w.now)
-    await drafts.discard(w.session, w.person.id, FIX_FLOW)
+    step, report_id = await report_fix.step_of(w.session, w.person) or (None, 0)
+    if step == report_fix.PHOTO:
+        return Response.say(fix_prompt(w, report_fix.PHOTO, report_id))
+    report = await report_fix.finish(w.session, w.person, text, now=w.now)
     await _tell_followers(w, report, "resolved")
     return Response.say(
         w.tr(
@@ -405,8 +376,8 @@ async def on_fix_text(w: Work, text: str | None) -> Response:
 
 async def on_fix_skip(update: Update, context: BotContext) -> None:
     async with work(update, context) as w:
-        draft = await drafts.load(w.session, w.person.id, FIX_FLOW)
-        if draft is None or draft.step != "note":
+        step = await report_fix.step_of(w.session, w.person)
+        if step is None or step[0] != report_fix.NOTE:
             raise StaleAction()
         response = await on_fix_text(w, None)
     await respond(update, response)

@@ -395,3 +395,27 @@ async def new_report_notices(
         )
         notices.append((person_id, notice, options))
     return notices
+
+
+async def follower_notices(
+    session: AsyncSession,
+    report: Report,
+    action: str,
+    *,
+    settings: ReportSettings,
+    actor_id: int,
+    grid: Grid | None = None,
+) -> list[tuple[int, Notice, dict]]:
+    """A step of the report for its reporter and the merged reporters (not the actor);
+    "resolved" carries the after photos."""
+    notice = reporter_update(report, action, settings=settings, grid=grid)
+    options: dict = {}
+    if action == "resolved":
+        options["photos"] = photo_refs(
+            await reports.photos_of(session, report.id, PhotoStage.AFTER)
+        )
+    return [
+        (person_id, notice, options)
+        for person_id in await reports.follower_ids(session, report.id)
+        if person_id != actor_id
+    ]

@@ -23,8 +23,9 @@ from wechatpy.crypto import WeChatCrypto
 from bot.app import JOB_RUNNER_KEY, build_application
 from bot.runtime import wechat_callback
 from bot.web import start_web
-from models import CarerRole, ChatIdentity, GridOfficer, Report
-from services import care, channel_link, elders, identity, teams
+from models import CarerRole, ChatIdentity, GridOfficer, Person, Report
+from services import care, channel_link, elders, identity, outbox, report_views, reports, teams
+from services.i18n import Catalogs
 from services.reminders import Moment
 from tests.services import helpers
 from tests.wechat_fakes import PICTURE, FixedClock
@@ -321,3 +322,64 @@ async def test_a_linked_volunteer_answers_the_daily_call_and_sees_minutes_on_wec
     minutes = await server.text(RESIDENT, "时长")
     assert "陈队员" in minutes and "累计" in minutes
     assert "目前没有可以报名的班次" in await server.text(RESIDENT, "班次")
+
+
+async def test_a_report_is_handled_and_confirmed_entirely_on_wechat(server, stand_in):
+    """Officer accepts by number, the volunteer (registered on Telegram, linked to WeChat)
+    resolves with an after picture, the resident sees it and confirms."""
+    await _officer_on_wechat(server.db)
+    volunteer_id = "oVolunteer00000000000000001"
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        volunteer = await helpers.person(session)
+        await helpers.register(session, volunteer, server.settings.registration, name="陈队员")
+        await teams.join_team(session, volunteer, team, now=helpers.NOW)
+        code = await channel_link.issue_code(session, volunteer, now=server.clock.now())
+    assert "已绑定" in await server.text(volunteer_id, f"绑定 {code}")
+
+    for answer in ("举报", "2", "0"):
+        await server.text(RESIDENT, answer)
+    await server.location(RESIDENT, *IN_DONGFENG_2)
+    for answer in ("0", "1"):
+        await server.text(RESIDENT, answer)
+    assert "R000001" in await server.text(RESIDENT, "1")
+
+    assert "已受理" in await server.text(OFFICER, "1")  # 【1】✅ 受理
+    await server.runner.dispatch()
+    assert any("已被网格受理" in t for t in stand_in.texts_to(RESIDENT))
+
+    async with server.db.session_factory.begin() as session:
+        report = await reports.get_report(session, 1)
+        officer = (
+            await session.exec(select(ChatIdentity).where(ChatIdentity.external_id == OFFICER))
+        ).one()
+        officer_person = await session.get(Person, officer.person_id)
+        await reports.assign(
+            session, report, officer_person, volunteer_id=volunteer.id, now=server.clock.now()
+        )
+        notice, options = await report_views.task_notice(session, report, server.settings)
+        await outbox.enqueue(
+            session,
+            notice,
+            catalogs=Catalogs(),
+            now=server.clock.now(),
+            person_id=volunteer.id,
+            **options,
+        )
+    await server.runner.dispatch()
+    (task,) = stand_in.texts_to(volunteer_id)
+    assert "R000001" in task and "【1】🚶" in task and "【2】✅" in task
+
+    assert "谢谢" in await server.text(volunteer_id, "1")
+    await server.runner.dispatch()
+    assert "处理后" in await server.text(volunteer_id, "2")  # asked for the after picture
+    assert "处理后" in await server.text(volunteer_id, "好了")  # text is not a picture
+    assert "做了什么" in await server.picture(volunteer_id, f"{stand_in.url}/pic/after.jpg")
+    assert "R000001 已处理" in await server.text(volunteer_id, "已劝离摊主")
+
+    await server.runner.dispatch()
+    assert stand_in.pictures_to(RESIDENT) == [PICTURE]
+    verdict = stand_in.texts_to(RESIDENT)[-1]
+    assert "已劝离摊主" in verdict and "【1】👍" in verdict
+    assert "已关闭" in await server.text(RESIDENT, "1")

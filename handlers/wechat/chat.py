@@ -39,6 +39,7 @@ from services import (
     identity,
     ledger,
     outbox,
+    report_fix,
     report_photos,
     report_setup,
     report_views,
@@ -177,6 +178,9 @@ class WeChatChat:
     async def _route(self, turn: Turn, inbound: InboundMessage) -> str | None:
         if inbound.kind == "event":
             return await self._event(turn, inbound)
+        fixing = await report_fix.step_of(turn.session, turn.person)
+        if fixing is not None and inbound.kind in ("image", "text"):
+            return await self._fixing(turn, inbound, fixing)
         draft = await report_setup.current(turn.session, turn.person)
         if inbound.kind == "image":
             if draft is not None and draft.step == Step.PHOTOS:
@@ -293,29 +297,36 @@ class WeChatChat:
         return prompt(turn, state)
 
     async def _photo(self, turn: Turn, inbound: InboundMessage) -> str:
-        settings = turn.settings
-        limit = settings.reports.max_photo_bytes
-        content = await turn.fetch(inbound.pic_url or "")
-        path = await asyncio.to_thread(
-            report_photos.store,
-            settings.reports.photo_path(settings.bot.data_dir),
-            f"wx-{inbound.msg_id}",
-            content,
-            limit=limit,
-        )
         state = await report_setup.add_photo(
             turn.session,
             turn.person,
-            PhotoInput(
-                file_id=inbound.media_id or str(inbound.msg_id),
-                channel=WECHAT,
-                local_path=str(path),
-                size_bytes=len(content),
-            ),
-            settings=settings.reports,
+            await _picture(turn, inbound),
+            settings=turn.settings.reports,
             now=turn.now,
         )
         return prompt(turn, state)
+
+    async def _fixing(self, turn: Turn, inbound: InboundMessage, fixing: tuple[str, int]) -> str:
+        """Resolving a report: the after picture, then a note (0 for none)."""
+        step, report_id = fixing
+        said = normalized(inbound.content)
+        if said in CANCEL_WORDS:
+            await drafts.discard(turn.session, turn.person.id, report_fix.FLOW)
+            return turn.tr("Cancelled. Nothing was changed.")
+        if inbound.kind == "image":
+            report_id = await report_fix.add_photo(
+                turn.session, turn.person, await _picture(turn, inbound), now=turn.now
+            )
+            return turn.tr("📝 In a few words, what was done? (or reply 0)")
+        if step == report_fix.PHOTO:
+            return after_photo_prompt(turn.tr, report_id)
+        report = await report_fix.finish(
+            turn.session, turn.person, None if said == "0" else inbound.content, now=turn.now
+        )
+        await _tell_followers(turn, report, "resolved")
+        return turn.tr(
+            "✅ {ticket} is resolved. Thank you! The reporter has been sent the after photo."
+        ).format(ticket=ticket(report.id))
 
     async def _send(self, turn: Turn) -> str:
         settings = turn.settings
@@ -340,6 +351,38 @@ class WeChatChat:
             return turn.tr("Sorry, I did not understand that.") + "\n" + help_text(turn.tr)
         data = buttons[int(number) - 1]["data"]
         return await press(turn, data)
+
+
+async def _picture(turn: Turn, inbound: InboundMessage) -> PhotoInput:
+    """A picture the user sent, with our own copy (WeChat's PicUrl does not last)."""
+    settings = turn.settings
+    content = await turn.fetch(inbound.pic_url or "")
+    path = await asyncio.to_thread(
+        report_photos.store,
+        settings.reports.photo_path(settings.bot.data_dir),
+        f"wx-{inbound.msg_id}",
+        content,
+        limit=settings.reports.max_photo_bytes,
+    )
+    return PhotoInput(
+        file_id=inbound.media_id or str(inbound.msg_id),
+        channel=WECHAT,
+        local_path=str(path),
+        size_bytes=len(content),
+    )
+
+
+async def _tell_followers(turn: Turn, report, action: str) -> None:
+    for person_id, notice, options in await report_views.follower_notices(
+        turn.session, report, action, settings=turn.settings.reports, actor_id=turn.person.id
+    ):
+        await turn.enqueue(person_id, notice, **options)
+
+
+def after_photo_prompt(tr: Translator, report_id: int) -> str:
+    return tr("📷 Please send a photo of {ticket} as it is now (the after photo).").format(
+        ticket=ticket(report_id)
+    )
 
 
 async def _first_time(session: AsyncSession, key: int) -> bool:
@@ -375,6 +418,17 @@ async def press(turn: Turn, data: str) -> str:
         return turn.tr("For now, please answer this one on Telegram.")
     report = await reports.get_report(turn.session, int(parts[2]))
     settings = turn.settings
+    if parts[1] == "acc":
+        await reports.accept(turn.session, report, turn.person, now=turn.now)
+        await _tell_followers(turn, report, "accepted")
+        return turn.tr("Accepted. Assign it to a volunteer next.")
+    if parts[1] == "go":
+        await reports.start_work(turn.session, report, turn.person, now=turn.now)
+        await _tell_followers(turn, report, "started")
+        return turn.tr("Thank you! Send the after photo with “Resolved” when it is done.")
+    if parts[1] == "fix":
+        await report_fix.begin(turn.session, turn.person, report, now=turn.now)
+        return after_photo_prompt(turn.tr, report.id)
     if parts[1] == "ok":
         await reports.confirm(turn.session, report, turn.person, now=turn.now)
         return turn.tr("Thank you for confirming! {ticket} is closed.").format(
