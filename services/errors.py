@@ -330,6 +330,6 @@ class AlreadyRegisteredHere(DomainError):
 
 class NotRegisteredOnWeChat(DomainError):
     message = N_(
-        "This is for registered volunteers. Registration is on Telegram for now; if you "
-        "registered there, reply 绑定 to link the two accounts."
+        "This is for registered volunteers: reply 注册 to register. If you registered on "
+        "Telegram, reply 绑定 to link the two accounts instead."
     )

@@ -383,3 +383,46 @@ async def test_a_report_is_handled_and_confirmed_entirely_on_wechat(server, stan
     verdict = stand_in.texts_to(RESIDENT)[-1]
     assert "已劝离摊主" in verdict and "【1】👍" in verdict
     assert "已关闭" in await server.text(RESIDENT, "1")
+
+
+async def _subscribe(server, open_id: str, scene: str) -> str:
+    inner = (
+        "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event>"
+        f"<EventKey><![CDATA[qrscene_{scene}]]></EventKey><Ticket><![CDATA[T]]></Ticket>"
+    )
+    return await server.say(open_id, inner, msg_id=None)
+
+
+async def test_a_volunteer_registers_and_joins_a_team_from_its_qr_code(server):
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+    newcomer = "oNewcomer000000000000000001"
+    assert "志愿者" in await server.text(newcomer, "时长")  # not registered yet
+    ask_name = await _subscribe(server, newcomer, f"join_{team.invite_code}")
+    assert "东风清洁队" in ask_name and "真实姓名" in ask_name
+    ask_phone = await server.text(newcomer, "王芳")
+    assert "手机号" in ask_phone
+    assert "手机号" in await server.text(newcomer, "打电话给我")  # not a number: asked again
+    communities = await server.text(newcomer, "13900001111")
+    assert "1. 东风社区" in communities
+    grids = await server.text(newcomer, "1")
+    assert "2. 东风第二网格" in grids
+    availability = await server.text(newcomer, "2")
+    assert "周五" in availability
+    skills = await server.text(newcomer, "3 4")
+    assert "急救" in skills
+    consent = await server.text(newcomer, "0")
+    assert "隐私" in consent
+    summary = await server.text(newcomer, "1")
+    assert "王芳" in summary and "13900001111" in summary and "东风第二网格" in summary
+    welcome = await server.text(newcomer, "1")
+    assert "王芳" in welcome and "东风清洁队" in welcome
+    async with server.db.session_factory() as session:
+        person_id = (
+            await session.exec(
+                select(ChatIdentity.person_id).where(ChatIdentity.external_id == newcomer)
+            )
+        ).one()
+        assert await teams.team_ids_of(session, person_id) == [team.id]
+    assert "王芳" in await server.text(newcomer, "时长")

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.wechat import registration as registration_ui
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
 from models import (
@@ -39,6 +40,7 @@ from services import (
     identity,
     ledger,
     outbox,
+    registration,
     report_fix,
     report_photos,
     report_setup,
@@ -72,13 +74,18 @@ CANCEL_WORDS = {"取消", "cancel", "退出"}
 LINK_WORDS = {"绑定", "link"}
 MINUTES_WORDS = {"时长", "我的时长", "服务时长", "minutes"}
 SHIFTS_WORDS = {"班次", "shifts"}
-SIGN_UP_WORDS = {"报名", "signup", "join"}
+SIGN_UP_WORDS = {"报名", "signup"}
+REGISTER_WORDS = {"注册", "register", "志愿者注册"}
+JOIN_WORDS = {"加入", "join"}
+# A team's invite (parameterised QR code scene, or typed after 加入).
+INVITE_PREFIX = "join_"
 # The custom menu's CLICK keys (自定义菜单) map to the same words.
 MENU_KEYS = {
     "REPORT": "report",
     "MYREPORTS": "myreports",
     "MINUTES": "minutes",
     "SHIFTS": "shifts",
+    "REGISTER": "register",
     "HELP": "help",
 }
 
@@ -198,6 +205,9 @@ class WeChatChat:
         return await self._text(turn, draft, inbound.content or "")
 
     async def _event(self, turn: Turn, inbound: InboundMessage) -> str | None:
+        key = inbound.event_key or ""
+        if inbound.event in ("subscribe", "scan") and key.startswith(INVITE_PREFIX):
+            return await join(turn, key.removeprefix(INVITE_PREFIX))
         if inbound.event == "subscribe":
             return turn.tr("Welcome!") + "\n" + help_text(turn.tr)
         if inbound.event == "click" and inbound.event_key in MENU_KEYS:
@@ -209,7 +219,8 @@ class WeChatChat:
         said = normalized(text)
         word, _, rest = said.partition(" ")
         if said in CANCEL_WORDS:
-            await drafts.discard(turn.session, turn.person.id, report_setup.FLOW)
+            for flow in (report_setup.FLOW, registration.FLOW, report_fix.FLOW):
+                await drafts.discard(turn.session, turn.person.id, flow)
             return turn.tr("Cancelled. Nothing was changed.")
         if word in LINK_WORDS and rest:
             await channel_link.redeem(
@@ -225,6 +236,10 @@ class WeChatChat:
                 "To link your Telegram account, send this to the bot on Telegram within 15 "
                 "minutes:\n/wechat {code}"
             ).format(code=code)
+        if said in REGISTER_WORDS:
+            return await begin_registration(turn)
+        if word in JOIN_WORDS and rest:
+            return await join(turn, rest.removeprefix(INVITE_PREFIX))
         if said in REPORT_WORDS:
             return await self._begin_report(turn, draft)
         if said in MY_REPORTS_WORDS:
@@ -237,6 +252,9 @@ class WeChatChat:
             return await sign_up(turn, int(rest))
         if said in HELP_WORDS:
             return help_text(turn.tr)
+        signing_up = await registration.current(turn.session, turn.person)
+        if signing_up is not None:
+            return await registration_ui.answer(turn, signing_up, said, text)
         if draft is not None:
             return await self._answer(turn, draft, said, text)
         if said.isdigit():
@@ -457,6 +475,7 @@ def help_text(tr: Translator) -> str:
         "What would you like to do? Reply with a word:\n"
         "举报 — report a problem (illegal parking, vending, posters, rubbish…)\n"
         "我的举报 — your reports and what became of them\n"
+        "注册 — register as a volunteer\n"
         "班次 — shifts to sign up for (volunteers)\n"
         "时长 — your service hours and star level (volunteers)\n"
         "绑定 — link this account with your Telegram account\n"
@@ -519,6 +538,28 @@ async def my_reports(turn: Turn) -> str:
 
 
 # --- volunteers -----------------------------------------------------------------------------
+
+
+async def begin_registration(turn: Turn) -> str:
+    if await turn.session.get(Volunteer, turn.person.id) is not None:
+        return turn.tr("You are registered already. Reply 时长 or 班次.")
+    resuming = await registration.current(turn.session, turn.person) is not None
+    state = await registration.begin(turn.session, turn.person, now=turn.now)
+    intro = (
+        turn.tr("Welcome back! Let's continue your registration where you left off.")
+        if resuming
+        else turn.tr("Welcome! Registering takes about a minute.")
+    )
+    return intro + "\n" + await registration_ui.prompt(turn, state)
+
+
+async def join(turn: Turn, code: str) -> str:
+    """A team's invite: join at once, or register first and join at the end."""
+    outcome = await registration.open_invite(turn.session, turn.person, code, now=turn.now)
+    if outcome.joined is not None:
+        return turn.tr("You joined {team}.").format(team=outcome.team.name)
+    intro = turn.tr("To join {team}, please register first.").format(team=outcome.team.name)
+    return intro + "\n" + await registration_ui.prompt(turn, outcome.registration)
 
 
 async def _volunteer(turn: Turn) -> Volunteer:
