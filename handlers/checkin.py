@@ -6,35 +6,13 @@ from telegram import Update
 
 from handlers.common import Message, Response, Work
 from services import attendance
-from services.attendance import CheckResult
+from services.attendance import CheckResult, check_text
 from services.errors import TooFar
-from services.i18n import format_duration, render
-from services.shifts import shift_label
-
-
-def _minutes_there(result: CheckResult) -> int:
-    record = result.attendance
-    return int((record.checked_out_at - record.checked_in_at).total_seconds() // 60)
+from services.i18n import render
 
 
 def checked(w: Work, result: CheckResult) -> Response:
-    zone = w.deps.settings.bot.zone
-    label = shift_label(result.shift, w.deps.settings.shifts, zone, result.post).localize(w.tr)
-    record = result.attendance
-    if result.checked_in:
-        text = w.tr(
-            "✅ Checked in at {time}: {shift}. Have a good shift! When you leave, scan the "
-            "code or share your location again to check out."
-        ).format(time=f"{record.checked_in_at.astimezone(zone):%H:%M}", shift=label)
-    else:
-        text = w.tr(
-            "👋 Checked out at {time}: {shift}. You were there {duration}. Thank you!"
-        ).format(
-            time=f"{record.checked_out_at.astimezone(zone):%H:%M}",
-            shift=label,
-            duration=format_duration(w.tr, _minutes_there(result)),
-        )
-    return Response(messages=[Message(text)])
+    return Response(messages=[Message(check_text(w.tr, result, w.deps.settings))])
 
 
 async def by_code(w: Work, code: str) -> Response:

@@ -34,10 +34,11 @@ from services.errors import (
     TooFar,
 )
 from services.geo import distance_m
+from services.i18n import Translator, format_duration
 from services.ledger import credit_attendance
 from services.posts import post_by_code
-from services.settings import LedgerSettings, ShiftSettings
-from services.shifts import ShiftInfo, get_shift, info, require_manager
+from services.settings import LedgerSettings, Settings, ShiftSettings
+from services.shifts import ShiftInfo, get_shift, info, require_manager, shift_label
 
 # A second scan this soon after checking in is taken as a slip, not a check-out.
 MIN_STAY = timedelta(minutes=10)
@@ -475,3 +476,25 @@ async def shift_roster(session: AsyncSession, actor: Person, shift_id: int) -> S
         for signup, volunteer in rows.all()
     ]
     return ShiftRoster(found, lines)
+
+
+def _minutes_there(result: CheckResult) -> int:
+    record = result.attendance
+    return int((record.checked_out_at - record.checked_in_at).total_seconds() // 60)
+
+
+def check_text(tr: Translator, result: CheckResult, settings: Settings) -> str:
+    """What a volunteer is told on checking in or out (any channel)."""
+    zone = settings.bot.zone
+    label = shift_label(result.shift, settings.shifts, zone, result.post).localize(tr)
+    record = result.attendance
+    if result.checked_in:
+        return tr(
+            "✅ Checked in at {time}: {shift}. Have a good shift! When you leave, scan the "
+            "code or share your location again to check out."
+        ).format(time=f"{record.checked_in_at.astimezone(zone):%H:%M}", shift=label)
+    return tr("👋 Checked out at {time}: {shift}. You were there {duration}. Thank you!").format(
+        time=f"{record.checked_out_at.astimezone(zone):%H:%M}",
+        shift=label,
+        duration=format_duration(tr, _minutes_there(result)),
+    )

@@ -11,7 +11,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -426,3 +426,34 @@ async def test_a_volunteer_registers_and_joins_a_team_from_its_qr_code(server):
         ).one()
         assert await teams.team_ids_of(session, person_id) == [team.id]
     assert "王芳" in await server.text(newcomer, "时长")
+
+
+async def test_a_volunteer_signs_up_and_checks_in_and_out_by_location_on_wechat(server):
+    newcomer = "oCheckin0000000000000000001"
+    friday_8am = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
+    server.clock.moment = friday_8am
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        volunteer = await helpers.person(session)
+        await helpers.register(session, volunteer, server.settings.registration, name="陈队员")
+        await teams.join_team(session, volunteer, team, now=helpers.NOW)
+        post = await helpers.post(session, admin)
+        shift = await helpers.shift(
+            session, admin, server.settings.shifts, team_id=team.id, post_id=post.id
+        )
+        code = await channel_link.issue_code(session, volunteer, now=friday_8am)
+    await server.text(newcomer, f"绑定 {code}")
+
+    listing = await server.text(newcomer, "班次")
+    assert f"{shift.id}. " in listing and "清洁家园" in listing
+    assert "报名成功" in await server.text(newcomer, f"报名 {shift.id}")
+    assert "已经报名" in await server.text(newcomer, f"报名 {shift.id}")
+    far = await server.location(newcomer, helpers.POST_LAT + 0.01, helpers.POST_LON)
+    assert "米" in far  # too far from the post: how far, and nothing recorded
+    server.clock.moment = friday_8am + timedelta(minutes=25)
+    checked_in = await server.location(newcomer, helpers.POST_LAT, helpers.POST_LON)
+    assert "签到成功" in checked_in
+    server.clock.moment = friday_8am + timedelta(hours=2, minutes=35)
+    checked_out = await server.location(newcomer, helpers.POST_LAT, helpers.POST_LON)
+    assert "签退" in checked_out and "2 小时" in checked_out

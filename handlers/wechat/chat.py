@@ -34,6 +34,7 @@ from models import (
 )
 from models.db import SessionFactory
 from services import (
+    attendance,
     care,
     channel_link,
     drafts,
@@ -49,6 +50,7 @@ from services import (
     shifts,
     signups,
 )
+from services.attendance import check_text
 from services.clock import Clock
 from services.errors import DomainError, NotRegisteredOnWeChat, StaleAction
 from services.i18n import N_, Catalogs, Translator, render
@@ -79,6 +81,9 @@ REGISTER_WORDS = {"注册", "register", "志愿者注册"}
 JOIN_WORDS = {"加入", "join"}
 # A team's invite (parameterised QR code scene, or typed after 加入).
 INVITE_PREFIX = "join_"
+# A post's check-in code (its WeChat QR code's scene, or typed after 签到).
+POST_PREFIX = "post_"
+CHECK_IN_WORDS = {"签到", "签退", "checkin"}
 # The custom menu's CLICK keys (自定义菜单) map to the same words.
 MENU_KEYS = {
     "REPORT": "report",
@@ -199,7 +204,7 @@ class WeChatChat:
                     turn.session, turn.person, inbound.latitude, inbound.longitude, now=turn.now
                 )
                 return prompt(turn, state)
-            return turn.tr("Sorry, I cannot use a location here.") + "\n" + help_text(turn.tr)
+            return await check_in(turn, inbound.latitude, inbound.longitude)
         if inbound.kind != "text":
             return turn.tr("Sorry, I can only read text, pictures and locations.")
         return await self._text(turn, draft, inbound.content or "")
@@ -208,6 +213,8 @@ class WeChatChat:
         key = inbound.event_key or ""
         if inbound.event in ("subscribe", "scan") and key.startswith(INVITE_PREFIX):
             return await join(turn, key.removeprefix(INVITE_PREFIX))
+        if inbound.event in ("subscribe", "scan") and key.startswith(POST_PREFIX):
+            return await check_in_by_code(turn, key.removeprefix(POST_PREFIX))
         if inbound.event == "subscribe":
             return turn.tr("Welcome!") + "\n" + help_text(turn.tr)
         if inbound.event == "click" and inbound.event_key in MENU_KEYS:
@@ -238,6 +245,8 @@ class WeChatChat:
             ).format(code=code)
         if said in REGISTER_WORDS:
             return await begin_registration(turn)
+        if word in CHECK_IN_WORDS and rest:
+            return await check_in_by_code(turn, rest.removeprefix(POST_PREFIX))
         if word in JOIN_WORDS and rest:
             return await join(turn, rest.removeprefix(INVITE_PREFIX))
         if said in REPORT_WORDS:
@@ -613,6 +622,39 @@ async def sign_up(turn: Turn, shift_id: int) -> str:
     if change.signup.status == SignupStatus.CONFIRMED:
         return turn.tr("✅ You are signed up: {shift}").format(shift=label)
     return turn.tr("⏳ The shift is full: you are on the waitlist.")
+
+
+# --- at the post ---------------------------------------------------------------------------
+
+
+async def check_in(turn: Turn, latitude: float, longitude: float) -> str:
+    """A location outside any question: checking in or out at the post of one's shift."""
+    await _volunteer(turn)
+    settings = turn.settings
+    result = await attendance.check_by_location(
+        turn.session,
+        turn.person,
+        latitude,
+        longitude,
+        settings=settings.shifts,
+        zone=settings.bot.zone,
+        now=turn.now,
+    )
+    return check_text(turn.tr, result, settings)
+
+
+async def check_in_by_code(turn: Turn, code: str) -> str:
+    await _volunteer(turn)
+    settings = turn.settings
+    result = await attendance.check_by_post_code(
+        turn.session,
+        turn.person,
+        code,
+        settings=settings.shifts,
+        zone=settings.bot.zone,
+        now=turn.now,
+    )
+    return check_text(turn.tr, result, settings)
 
 
 # --- elder care: the numbered answers to a call prompt ------------------------------------
