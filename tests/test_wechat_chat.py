@@ -50,8 +50,10 @@ class Server:
     runner: Any
     next_id: int = 1000
 
-    async def post(self, xml_body: str, *, tamper: bool = False) -> httpx.Response:
-        timestamp, nonce = str(int(time.time())), "nonce42"
+    async def post(
+        self, xml_body: str, *, tamper: bool = False, signed_at: float | None = None
+    ) -> httpx.Response:
+        timestamp, nonce = str(int(signed_at or time.time())), "nonce42"
         encrypted = self.crypto.encrypt_message(xml_body, nonce, timestamp)
         msg_signature = ElementTree.fromstring(encrypted).findtext("MsgSignature")
         if tamper:
@@ -457,3 +459,18 @@ async def test_a_volunteer_signs_up_and_checks_in_and_out_by_location_on_wechat(
     server.clock.moment = friday_8am + timedelta(hours=2, minutes=35)
     checked_out = await server.location(newcomer, helpers.POST_LAT, helpers.POST_LON)
     assert "签退" in checked_out and "2 小时" in checked_out
+
+
+async def test_a_replayed_old_message_is_refused(server):
+    """A captured, correctly signed message sent again ten minutes later does nothing."""
+    body = (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{RESIDENT}]]></FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[举报]]></Content>"
+        "<MsgId>4242</MsgId></xml>"
+    )
+    response = await server.post(body, signed_at=time.time() - 600)
+    assert response.status_code == 403
+    async with server.db.session_factory() as session:
+        known = await session.exec(select(ChatIdentity).where(ChatIdentity.external_id == RESIDENT))
+        assert known.all() == []

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from handlers.wechat.chat import WeChatChat
 from handlers.wechat.inbound import (
     InboundMessage,
+    InvalidSignature,
+    MalformedMessage,
     WeChatConfig,
     build_reply,
     parse_inbound,
@@ -29,8 +31,21 @@ log = logging.getLogger(__name__)
 
 # What WeChat expects when there is nothing to say.
 NOTHING = "success"
+# A message signed this long ago (or ahead) is a replay, not WeChat.
+MAX_AGE_SECONDS = 300
 # The passive reply when the answer is not ready within WeChat's 5 seconds.
 ACKNOWLEDGED = N_("Got it, one moment please — the answer follows shortly.")
+
+
+def _require_fresh(timestamp: str | None) -> None:
+    """A signed request replayed later is refused: WeChat's own retries come within
+    seconds, so anything older than a few minutes is not WeChat."""
+    try:
+        age = abs(time.time() - int(timestamp or ""))
+    except ValueError as exc:
+        raise MalformedMessage("timestamp is missing or not a number") from exc
+    if age > MAX_AGE_SECONDS:
+        raise InvalidSignature(f"timestamp is {int(age)} s away from now")
 
 
 class WeChatCallback:
@@ -64,6 +79,7 @@ class WeChatCallback:
     async def receive(self, query: Mapping[str, str], body: bytes) -> str:
         """The reply body for one callback POST (raises InvalidSignature/MalformedMessage
         for what must be refused, before anything is done)."""
+        _require_fresh(query.get("timestamp"))
         inbound = parse_inbound(
             self.config,
             body,

@@ -57,11 +57,13 @@ from services.i18n import N_, Catalogs, Translator, render
 from services.jobs import JobRequests
 from services.ledger_text import minutes_summary
 from services.notifier import Notice
+from services.posts import CHECKIN_PAYLOAD_PREFIX
 from services.reminders import Moment
 from services.report_labels import CategoryLabel, StatusLabel, ticket
 from services.report_setup import ReportDraft, Step
 from services.reports import PhotoInput
 from services.settings import Settings
+from services.teams import INVITE_PAYLOAD_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +81,10 @@ SHIFTS_WORDS = {"班次", "shifts"}
 SIGN_UP_WORDS = {"报名", "signup"}
 REGISTER_WORDS = {"注册", "register", "志愿者注册"}
 JOIN_WORDS = {"加入", "join"}
-# A team's invite (parameterised QR code scene, or typed after 加入).
-INVITE_PREFIX = "join_"
-# A post's check-in code (its WeChat QR code's scene, or typed after 签到).
-POST_PREFIX = "post_"
+# A team's invite and a post's check-in code: the same payloads as in the Telegram
+# links, as a WeChat QR code's scene (scripts/wechat_qr.py) or typed after 加入 / 签到.
+INVITE_PREFIX = INVITE_PAYLOAD_PREFIX
+POST_PREFIX = CHECKIN_PAYLOAD_PREFIX
 CHECK_IN_WORDS = {"签到", "签退", "checkin"}
 # The custom menu's CLICK keys (自定义菜单) map to the same words.
 MENU_KEYS = {
