@@ -457,7 +457,12 @@ async def test_a_volunteer_signs_up_and_checks_in_and_out_by_location_on_wechat(
     checked_in = await server.location(newcomer, helpers.POST_LAT, helpers.POST_LON)
     assert "签到成功" in checked_in
     server.clock.moment = friday_8am + timedelta(hours=2, minutes=35)
-    checked_out = await server.location(newcomer, helpers.POST_LAT, helpers.POST_LON)
+    # Leaving, they scan the post's WeChat QR code instead (its scene is checkin_<code>).
+    scan = (
+        "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[SCAN]]></Event>"
+        f"<EventKey><![CDATA[checkin_{post.code}]]></EventKey><Ticket><![CDATA[T]]></Ticket>"
+    )
+    checked_out = await server.say(newcomer, scan)
     assert "签退" in checked_out and "2 小时" in checked_out
 
 
