@@ -23,11 +23,11 @@ from handlers.common import (
 )
 from handlers.context import BotContext
 from models import EntryStatus, LedgerEntry, Team, Volunteer
-from services import drafts, ledger
+from services import drafts, ledger, ledger_text
 from services.errors import InvalidTime, NotRegistered, PermissionDenied, StaleAction
 from services.i18n import N_, format_duration, format_month
 from services.ledger_text import EntryLabel, history_line, minutes_summary
-from services.notifier import Action, Notice
+from services.notifier import Notice
 from services.profile import real_name
 from services.roles import Role, roles_of
 from services.shift_setup import parse_number, parse_time
@@ -213,24 +213,7 @@ def _on(day: date, hhmm: str, zone) -> datetime:
 
 async def approval_notices(w: Work, entry: LedgerEntry) -> list[tuple[int, Notice]]:
     """Ask whoever may decide a pending entry."""
-    who = await real_name(w.session, entry.person_id)
-    label = EntryLabel(entry, w.deps.settings.shifts, who)
-    message = (
-        N_("✏️ Correction asked: {entry}. Reason: {reason}")
-        if entry.corrects_id
-        else N_("📝 Service logged: {entry}. Note: {reason}")
-    )
-    notice = Notice(
-        message,
-        {"entry": label, "reason": entry.note or "—"},
-        actions=(
-            (
-                Action(N_("✅ Approve"), f"lg:ok:{entry.id}"),
-                Action(N_("❌ Reject"), f"lg:no:{entry.id}"),
-            ),
-        ),
-    )
-    return [(person_id, notice) for person_id in await ledger.approvers(w.session, entry)]
+    return await ledger_text.approval_notices(w.session, entry, w.deps.settings.shifts)
 
 
 async def on_approvals(update: Update, context: BotContext) -> None:

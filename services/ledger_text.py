@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from models import EntrySource, EntryStatus, LedgerEntry
 from services.i18n import N_, Translator, format_day, format_duration
-from services.ledger import Totals, stars
+from services.ledger import Totals, approvers, stars
+from services.notifier import Action, Notice
+from services.profile import real_name
 from services.settings import Settings, ShiftSettings
 
 STATUS_MARKS = {EntryStatus.APPROVED: "✅", EntryStatus.PENDING: "⏳", EntryStatus.REJECTED: "❌"}
@@ -98,3 +102,27 @@ def minutes_summary(tr: Translator, name: str, totals: Totals, settings: Setting
             )
         )
     return lines
+
+
+async def approval_notices(
+    session: AsyncSession, entry: LedgerEntry, shift_settings: ShiftSettings
+) -> list[tuple[int, Notice]]:
+    """Ask whoever may decide a pending entry (any channel)."""
+    who = await real_name(session, entry.person_id)
+    label = EntryLabel(entry, shift_settings, who)
+    message = (
+        N_("✏️ Correction asked: {entry}. Reason: {reason}")
+        if entry.corrects_id
+        else N_("📝 Service logged: {entry}. Note: {reason}")
+    )
+    notice = Notice(
+        message,
+        {"entry": label, "reason": entry.note or "—"},
+        actions=(
+            (
+                Action(N_("✅ Approve"), f"lg:ok:{entry.id}"),
+                Action(N_("❌ Reject"), f"lg:no:{entry.id}"),
+            ),
+        ),
+    )
+    return [(person_id, notice) for person_id in await approvers(session, entry)]

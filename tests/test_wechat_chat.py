@@ -23,7 +23,7 @@ from wechatpy.crypto import WeChatCrypto
 from bot.app import JOB_RUNNER_KEY, build_application
 from bot.runtime import wechat_callback
 from bot.web import start_web
-from models import CarerRole, ChatIdentity, GridOfficer, Person, Report
+from models import CarerRole, ChatIdentity, GridOfficer, MemberRole, Notification, Person, Report
 from services import care, channel_link, elders, identity, outbox, report_views, reports, teams
 from services.i18n import Catalogs
 from services.reminders import Moment
@@ -479,3 +479,39 @@ async def test_a_replayed_old_message_is_refused(server):
     async with server.db.session_factory() as session:
         known = await session.exec(select(ChatIdentity).where(ChatIdentity.external_id == RESIDENT))
         assert known.all() == []
+
+
+async def test_a_volunteer_records_service_for_the_leaders_approval_on_wechat(server):
+    newcomer = "oLogger00000000000000000001"
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        leader = await helpers.person(session)
+        await helpers.register(session, leader, server.settings.registration, name="刘队长")
+        await teams.join_team(session, leader, team, now=helpers.NOW)
+        await teams.set_member_role(
+            session, admin, team_id=team.id, person_id=leader.id, role=MemberRole.LEADER
+        )
+        volunteer = await helpers.person(session)
+        await helpers.register(
+            session, volunteer, server.settings.registration, name="陈队员", phone="13800000009"
+        )
+        await teams.join_team(session, volunteer, team, now=helpers.NOW)
+        code = await channel_link.issue_code(session, volunteer, now=server.clock.now())
+    await server.text(newcomer, f"绑定 {code}")
+
+    assert "哪一天" in await server.text(newcomer, "记录")
+    assert "12-04" in await server.text(newcomer, "上周某天")  # not a date: asked again
+    assert "多长时间" in await server.text(newcomer, "11-26")
+    kinds = await server.text(newcomer, "1.5h")
+    assert "4. 助老探访" in kinds
+    assert "做了什么" in await server.text(newcomer, "4")
+    summary = await server.text(newcomer, "帮王奶奶买菜")
+    assert "1 小时 30 分钟" in summary and "帮王奶奶买菜" in summary
+    sent = await server.text(newcomer, "1")
+    assert "已提交审核" in sent
+    async with server.db.session_factory() as session:
+        asked = (
+            await session.exec(select(Notification).where(Notification.person_id == leader.id))
+        ).all()
+    assert any("陈队员" in n.text and "帮王奶奶买菜" in n.text for n in asked)

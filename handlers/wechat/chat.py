@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.wechat import registration as registration_ui
+from handlers.wechat import service_log
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
 from models import (
@@ -40,6 +41,7 @@ from services import (
     drafts,
     identity,
     ledger,
+    log_setup,
     outbox,
     registration,
     report_fix,
@@ -86,6 +88,7 @@ JOIN_WORDS = {"加入", "join"}
 INVITE_PREFIX = INVITE_PAYLOAD_PREFIX
 POST_PREFIX = CHECKIN_PAYLOAD_PREFIX
 CHECK_IN_WORDS = {"签到", "签退", "checkin"}
+LOG_WORDS = {"记录", "记录时长", "log"}
 # The custom menu's CLICK keys (自定义菜单) map to the same words.
 MENU_KEYS = {
     "REPORT": "report",
@@ -93,6 +96,7 @@ MENU_KEYS = {
     "MINUTES": "minutes",
     "SHIFTS": "shifts",
     "REGISTER": "register",
+    "LOG": "log",
     "HELP": "help",
 }
 
@@ -228,7 +232,7 @@ class WeChatChat:
         said = normalized(text)
         word, _, rest = said.partition(" ")
         if said in CANCEL_WORDS:
-            for flow in (report_setup.FLOW, registration.FLOW, report_fix.FLOW):
+            for flow in (report_setup.FLOW, registration.FLOW, report_fix.FLOW, log_setup.FLOW):
                 await drafts.discard(turn.session, turn.person.id, flow)
             return turn.tr("Cancelled. Nothing was changed.")
         if word in LINK_WORDS and rest:
@@ -257,6 +261,9 @@ class WeChatChat:
             return await my_reports(turn)
         if said in MINUTES_WORDS:
             return await my_minutes(turn)
+        if said in LOG_WORDS:
+            await _volunteer(turn)
+            return await service_log.begin(turn)
         if said in SHIFTS_WORDS:
             return await shift_list(turn)
         if word in SIGN_UP_WORDS and rest.isdigit():
@@ -266,6 +273,9 @@ class WeChatChat:
         signing_up = await registration.current(turn.session, turn.person)
         if signing_up is not None:
             return await registration_ui.answer(turn, signing_up, said, text)
+        logging = await log_setup.current(turn.session, turn.person)
+        if logging is not None:
+            return await service_log.answer(turn, logging, said, text)
         if draft is not None:
             return await self._answer(turn, draft, said, text)
         if said.isdigit():
@@ -489,6 +499,7 @@ def help_text(tr: Translator) -> str:
         "注册 — register as a volunteer\n"
         "班次 — shifts to sign up for (volunteers)\n"
         "时长 — your service hours and star level (volunteers)\n"
+        "记录 — record service done outside a shift (volunteers)\n"
         "绑定 — link this account with your Telegram account\n"
         "取消 — stop what you are doing"
     )
