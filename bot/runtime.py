@@ -166,7 +166,7 @@ async def serve(settings: Settings) -> None:
     engine, session_factory = await prepare_database(settings)
     try:
         application = await start_bot(settings, session_factory)
-        web = None
+        web = wechat = None
         if settings.open311.enabled or settings.wechat.enabled:
             deps: Deps = application.bot_data[DEPS_KEY]
             wechat = wechat_callback(application) if settings.wechat.enabled else None
@@ -183,6 +183,8 @@ async def serve(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("stopping")
+        if wechat is not None:
+            await wechat.drain()  # answers promised with "one moment" still go out
         if web is not None:
             await web.stop()
         await stop_bot(application)

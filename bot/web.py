@@ -70,7 +70,10 @@ async def start_web(
         await runner.cleanup()
         raise
     server = WebServer(runner)
-    log.info("Open311 API on http://%s:%s%s", settings.open311.host, server.port, PREFIX)
+    if settings.open311.enabled:
+        log.info("Open311 API on http://%s:%s%s", settings.open311.host, server.port, PREFIX)
+    if wechat is not None:
+        log.info("WeChat callback on port %s%s", server.port, settings.wechat.callback_path)
     return server
 
 
@@ -82,6 +85,8 @@ def build_app(
     app[SESSIONS] = session_factory
     app[CLOCK] = clock
     app[CATALOGS] = catalogs
+    if not settings.open311.enabled:
+        return app  # the server may run for WeChat alone: no reports are served then
     app.add_routes(
         [
             web.get(PREFIX + "/discovery.{format}", discovery),

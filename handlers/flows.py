@@ -46,6 +46,7 @@ from services.errors import (
 from services.i18n import render
 from services.log_setup import LogStep
 from services.registration import RegistrationState, Step
+from services.report_setup import Step as ReportStep
 
 
 async def open_draft(w: Work) -> ConversationDraft | None:
@@ -217,7 +218,9 @@ async def on_location(update: Update, context: BotContext) -> None:
     location = update.message.location
     async with work(update, context) as w:
         draft = await open_draft(w)
-        if draft is not None and draft.flow == report_setup.FLOW:
+        # Only the report's "where is it?" question takes a location; otherwise it is a
+        # check-in, even with a forgotten report draft.
+        if draft is not None and draft.flow == report_setup.FLOW and draft.step == ReportStep.PLACE:
             state = await report_setup.current(w.session, w.person)
             response = await report_new_ui.on_location(
                 w, state, location.latitude, location.longitude

@@ -22,7 +22,9 @@ async def on_wechat(update: Update, context: BotContext) -> None:
                 "profile, with one service record."
             )
         else:
-            issued = await channel_link.issue_code(w.session, w.person, now=w.now)
+            issued = await channel_link.issue_code(
+                w.session, w.person, channel=identity.TELEGRAM, now=w.now
+            )
             text = w.tr(
                 "To use the bot on WeChat too, send this to our Official Account within 15 "
                 "minutes:\n绑定 {code}\nYour profile, service minutes and roles are then the "

@@ -30,7 +30,6 @@ REJECT_FLOW = "reportreject"
 FIX_FLOW = report_fix.FLOW
 QUEUE_SIZE = 15
 
-REOPENED = N_("🔁 Reopened by the reporter: not fixed yet.")
 ESCALATED = N_("⏰ Not accepted in time: please see to it.")
 
 
@@ -388,14 +387,8 @@ async def on_fix_skip(update: Update, context: BotContext) -> None:
 
 async def _confirm(w: Work, report: Report, _: list[int]) -> Response:
     await reports.confirm(w.session, report, w.person, now=w.now)
-    if report.assignee_id:
-        await w.enqueue(
-            report.assignee_id,
-            Notice(
-                N_("👍 The reporter confirmed {ticket} is fixed. Thank you!"),
-                {"ticket": ticket(report.id)},
-            ),
-        )
+    for person_id, notice, options in report_views.confirmed_notices(report):
+        await w.enqueue(person_id, notice, **options)
     return Response(
         edit=Message(
             w.tr("Thank you for confirming! {ticket} is closed.").format(ticket=ticket(report.id))
@@ -405,14 +398,9 @@ async def _confirm(w: Work, report: Report, _: list[int]) -> Response:
 
 async def _reopen(w: Work, report: Report, _: list[int]) -> Response:
     await reports.reopen(w.session, report, w.person, settings=w.deps.settings.reports, now=w.now)
-    settings = w.deps.settings
-    if report.assignee_id:
-        notice, options = await report_views.task_notice(w.session, report, settings)
-        await w.enqueue(report.assignee_id, notice, **options)
-    for person_id in await reports.handler_ids(w.session, report):
-        notice, options = await report_views.handler_notice(
-            w.session, report, settings, recipient_id=person_id, headline=REOPENED
-        )
+    for person_id, notice, options in await report_views.reopened_notices(
+        w.session, report, w.deps.settings
+    ):
         await w.enqueue(person_id, notice, **options)
     return Response(
         edit=Message(

@@ -45,4 +45,6 @@ class LinkCode(SQLModel, table=True):
 
     code: str = Field(max_length=12, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
+    # The channel it was asked on: it is entered on another one.
+    channel: str = Field(max_length=16)
     expires_at: datetime

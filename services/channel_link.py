@@ -11,24 +11,56 @@ from sqlalchemy import delete, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ChatIdentity, LinkCode, Person, Report, ReportFollower, Volunteer
+from models import (
+    ChatIdentity,
+    GridOfficer,
+    LinkCode,
+    Person,
+    Report,
+    ReporterBlock,
+    ReportFollower,
+    TeamMember,
+    Volunteer,
+)
 from services import drafts
 from services.errors import AlreadyRegisteredHere, InvalidLinkCode
 
 CODE_VALID = timedelta(minutes=15)
-CODE_DIGITS = 6
+# 32^8 codes: guessing one of the few alive in its 15 minutes is hopeless, so failed
+# tries need no counting. No 0/O or 1/I to mistype.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
 
 
-async def issue_code(session: AsyncSession, person: Person, *, now: datetime) -> str:
-    """A fresh six-digit code (an older unused one of theirs stops working)."""
+def normalized_code(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+async def issue_code(session: AsyncSession, person: Person, *, channel: str, now: datetime) -> str:
+    """A fresh code, to be entered on another channel (an older one stops working)."""
     await session.exec(delete(LinkCode).where(LinkCode.person_id == person.id))
     while True:
-        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if await session.get(LinkCode, code) is None:
             break
-    session.add(LinkCode(code=code, person_id=person.id, expires_at=now + CODE_VALID))
+    session.add(
+        LinkCode(code=code, person_id=person.id, channel=channel, expires_at=now + CODE_VALID)
+    )
     await session.flush()
     return code
+
+
+async def _has_own_standing(session: AsyncSession, person: Person) -> bool:
+    """A profile, a role or a team of its own: such an account is the one to link *to*."""
+    if person.is_admin or await session.get(Volunteer, person.id) is not None:
+        return True
+    officer = await session.exec(
+        select(GridOfficer.grid_id).where(GridOfficer.person_id == person.id).limit(1)
+    )
+    member = await session.exec(
+        select(TeamMember.team_id).where(TeamMember.person_id == person.id).limit(1)
+    )
+    return officer.first() is not None or member.first() is not None
 
 
 async def redeem(
@@ -36,13 +68,29 @@ async def redeem(
 ) -> Person:
     """Move this channel's account of `person` to the person who asked for the code.
     Reports sent from this account go with it."""
-    entry = await session.get(LinkCode, code.strip())
-    if entry is None or entry.expires_at < now or entry.person_id == person.id:
+    entry = await session.get(LinkCode, normalized_code(code))
+    if (
+        entry is None
+        or entry.expires_at < now
+        or entry.person_id == person.id
+        or entry.channel == channel  # it joins a *second* channel's account
+    ):
         raise InvalidLinkCode()
-    if await session.get(Volunteer, person.id) is not None:
+    if await _has_own_standing(session, person):
         raise AlreadyRegisteredHere()
     target = await session.get_one(Person, entry.person_id)
     await session.delete(entry)
+    # A block follows the account: linking is no way around it.
+    blocked = await session.get(ReporterBlock, person.id)
+    if blocked is not None and await session.get(ReporterBlock, target.id) is None:
+        session.add(
+            ReporterBlock(
+                person_id=target.id,
+                blocked_by=blocked.blocked_by,
+                reason=blocked.reason,
+                created_at=now,
+            )
+        )
     account = (
         await session.exec(
             select(ChatIdentity).where(

@@ -323,8 +323,8 @@ class InvalidLinkCode(DomainError):
 
 class AlreadyRegisteredHere(DomainError):
     message = N_(
-        "This account is registered as a volunteer itself. Ask for the code on this account "
-        "and enter it on the other one instead."
+        "This account has a volunteer profile or a role of its own. Ask for the code on this "
+        "account and enter it on the other one instead."
     )
 
 

@@ -419,3 +419,33 @@ async def follower_notices(
         for person_id in await reports.follower_ids(session, report.id)
         if person_id != actor_id
     ]
+
+
+REOPENED = N_("🔁 Reopened by the reporter: not fixed yet.")
+
+
+def confirmed_notices(report: Report) -> list[tuple[int, Notice, dict]]:
+    """The reporter agreed it is fixed: the volunteer who did it hears so."""
+    if not report.assignee_id:
+        return []
+    notice = Notice(
+        N_("👍 The reporter confirmed {ticket} is fixed. Thank you!"),
+        {"ticket": ticket(report.id)},
+    )
+    return [(report.assignee_id, notice, {})]
+
+
+async def reopened_notices(
+    session: AsyncSession, report: Report, settings: Settings
+) -> list[tuple[int, Notice, dict]]:
+    """Not fixed after all: the task goes back to its volunteer, and the grid is told."""
+    notices = []
+    if report.assignee_id:
+        notice, options = await task_notice(session, report, settings)
+        notices.append((report.assignee_id, notice, options))
+    for person_id in await reports.handler_ids(session, report):
+        notice, options = await handler_notice(
+            session, report, settings, recipient_id=person_id, headline=REOPENED
+        )
+        notices.append((person_id, notice, options))
+    return notices

@@ -255,8 +255,10 @@ async def test_slow_work_is_acknowledged_in_time_and_answered_later(server, stan
 async def test_linking_makes_one_person_of_both_accounts(server):
     async with server.db.session_factory.begin() as session:
         volunteer = await helpers.person(session)
-        code = await channel_link.issue_code(session, volunteer, now=server.clock.now())
-    assert "有误或已过期" in await server.text(RESIDENT, "绑定 000000")
+        code = await channel_link.issue_code(
+            session, volunteer, channel="telegram", now=server.clock.now()
+        )
+    assert "有误或已过期" in await server.text(RESIDENT, "绑定 AAAA2222")
     linked = await server.text(RESIDENT, f"绑定 {code}")
     assert "已绑定" in linked
     async with server.db.session_factory() as session:
@@ -305,7 +307,7 @@ async def test_a_linked_volunteer_answers_the_daily_call_and_sees_minutes_on_wec
         await elders.set_carer(
             session, admin, elder.id, caller.id, CarerRole.CALLER, now=helpers.NOW
         )
-        code = await channel_link.issue_code(session, caller, now=monday_9am)
+        code = await channel_link.issue_code(session, caller, channel="telegram", now=monday_9am)
     server.clock.moment = monday_9am
     assert "已绑定" in await server.text(RESIDENT, f"绑定 {code}")
 
@@ -337,7 +339,9 @@ async def test_a_report_is_handled_and_confirmed_entirely_on_wechat(server, stan
         volunteer = await helpers.person(session)
         await helpers.register(session, volunteer, server.settings.registration, name="陈队员")
         await teams.join_team(session, volunteer, team, now=helpers.NOW)
-        code = await channel_link.issue_code(session, volunteer, now=server.clock.now())
+        code = await channel_link.issue_code(
+            session, volunteer, channel="telegram", now=server.clock.now()
+        )
     assert "已绑定" in await server.text(volunteer_id, f"绑定 {code}")
 
     for answer in ("举报", "2", "0"):
@@ -428,6 +432,10 @@ async def test_a_volunteer_registers_and_joins_a_team_from_its_qr_code(server):
         ).one()
         assert await teams.team_ids_of(session, person_id) == [team.id]
     assert "王芳" in await server.text(newcomer, "时长")
+    # A second team's invite code typed by hand (codes are case-sensitive).
+    async with server.db.session_factory.begin() as session:
+        second = await helpers.team(session, admin, name="东风劝导队")
+    assert "东风劝导队" in await server.text(newcomer, f"加入 {second.invite_code}")
 
 
 async def test_a_volunteer_signs_up_and_checks_in_and_out_by_location_on_wechat(server):
@@ -444,7 +452,7 @@ async def test_a_volunteer_signs_up_and_checks_in_and_out_by_location_on_wechat(
         shift = await helpers.shift(
             session, admin, server.settings.shifts, team_id=team.id, post_id=post.id
         )
-        code = await channel_link.issue_code(session, volunteer, now=friday_8am)
+        code = await channel_link.issue_code(session, volunteer, channel="telegram", now=friday_8am)
     await server.text(newcomer, f"绑定 {code}")
 
     listing = await server.text(newcomer, "班次")
@@ -497,7 +505,9 @@ async def test_a_volunteer_records_service_for_the_leaders_approval_on_wechat(se
             session, volunteer, server.settings.registration, name="陈队员", phone="13800000009"
         )
         await teams.join_team(session, volunteer, team, now=helpers.NOW)
-        code = await channel_link.issue_code(session, volunteer, now=server.clock.now())
+        code = await channel_link.issue_code(
+            session, volunteer, channel="telegram", now=server.clock.now()
+        )
     await server.text(newcomer, f"绑定 {code}")
 
     assert "哪一天" in await server.text(newcomer, "记录")
@@ -515,3 +525,19 @@ async def test_a_volunteer_records_service_for_the_leaders_approval_on_wechat(se
             await session.exec(select(Notification).where(Notification.person_id == leader.id))
         ).all()
     assert any("陈队员" in n.text and "帮王奶奶买菜" in n.text for n in asked)
+
+
+async def test_with_open311_off_the_web_server_serves_no_reports(db, base_settings):
+    """Running the server for WeChat alone must not publish residents' reports."""
+    settings = base_settings.model_copy(
+        update={"open311": base_settings.open311.model_copy(update={"enabled": False, "port": 0})}
+    )
+    web_server = await start_web(settings, db.session_factory, FixedClock())
+    try:
+        async with httpx.AsyncClient() as http:
+            response = await http.get(
+                f"http://127.0.0.1:{web_server.port}/open311/v2/requests.json"
+            )
+        assert response.status_code == 404
+    finally:
+        await web_server.stop()

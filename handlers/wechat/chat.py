@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -54,7 +55,13 @@ from services import (
 )
 from services.attendance import check_text
 from services.clock import Clock
-from services.errors import DomainError, NotRegisteredOnWeChat, StaleAction
+from services.errors import (
+    DomainError,
+    NotRegisteredOnWeChat,
+    PermissionDenied,
+    ReportStateConflict,
+    StaleAction,
+)
 from services.i18n import N_, Catalogs, Translator, render
 from services.jobs import JobRequests
 from services.ledger_text import minutes_summary
@@ -68,6 +75,13 @@ from services.settings import Settings
 from services.teams import INVITE_PAYLOAD_PREFIX
 
 log = logging.getLogger(__name__)
+
+PICTURE_FAILED = N_("Sorry, I could not fetch that picture. Please send it again.")
+
+
+class PictureUnavailable(DomainError):
+    message = "{reason}"  # already in the user's language
+
 
 # A number typed within this time after a notice presses that notice's button.
 MENU_VALID = timedelta(hours=24)
@@ -115,6 +129,8 @@ class Turn:
     outgoing: list[int] = field(default_factory=list)
     # Shifts whose announcements should show the new count.
     refresh: set[int] = field(default_factory=set)
+    # The picture this message carried (our copy), or why it could not be fetched.
+    picture: PhotoInput | str | None = None
 
     async def enqueue(self, person_id: int, notice: Notice, **options: Any) -> None:
         notification_id = await outbox.enqueue(
@@ -127,6 +143,12 @@ class Turn:
         )
         if notification_id is not None:
             self.outgoing.append(notification_id)
+
+
+def argument(text: str | None) -> str:
+    """What follows the command word, as typed (codes are case-sensitive)."""
+    cleaned = " ".join(unicodedata.normalize("NFKC", text or "").split()).removeprefix("/")
+    return cleaned.partition(" ")[2].strip()
 
 
 def normalized(text: str | None) -> str:
@@ -155,23 +177,66 @@ class WeChatChat:
 
     async def handle(self, inbound: InboundMessage) -> str | None:
         """The reply to one message; None when it was handled before (WeChat's retry)."""
-        now = self.clock.now()
-        try:
-            async with self.session_factory.begin() as session:
-                if not await _first_time(session, inbound.dedupe_key):
+        picture: PhotoInput | str | None = None
+        if inbound.kind == "image":
+            # Fetched before the transaction: a slow download must not hold the database.
+            picture = await self._fetch_picture(inbound)
+        for attempt in range(2):
+            try:
+                return await self._handle_once(inbound, picture)
+            except IntegrityError:
+                # The same message handled in parallel (a retry): nothing more to do. Or a
+                # new person's two first messages both created them: try once more.
+                if attempt or await self._seen(inbound.dedupe_key):
                     return None
-                turn = await self._turn(session, inbound, now)
-                try:
-                    async with session.begin_nested():  # a refusal changes nothing
-                        reply = await self._route(turn, inbound)
-                except DomainError as refused:
-                    reply = render(turn.tr, refused.message, refused.params)
-        except IntegrityError:  # the same message, being handled in parallel
-            return None
+        return None
+
+    async def _handle_once(
+        self, inbound: InboundMessage, picture: PhotoInput | str | None
+    ) -> str | None:
+        now = self.clock.now()
+        async with self.session_factory.begin() as session:
+            if not await _first_time(session, inbound.dedupe_key):
+                return None
+            turn = await self._turn(session, inbound, now)
+            turn.picture = picture
+            try:
+                async with session.begin_nested():  # a refusal changes nothing
+                    reply = await self._route(turn, inbound)
+            except DomainError as refused:
+                reply = render(turn.tr, refused.message, refused.params)
         await self.jobs.deliver(turn.outgoing)
         for shift_id in turn.refresh:
             self.jobs.request_refresh(shift_id)
         return reply
+
+    async def _seen(self, key: int) -> bool:
+        async with self.session_factory() as session:
+            return await session.get(ProcessedUpdate, (WECHAT, key)) is not None
+
+    async def _fetch_picture(self, inbound: InboundMessage) -> PhotoInput | str:
+        """Our copy of the picture, or why it could not be had (said to the user)."""
+        settings = self.settings
+        try:
+            content = await self.fetch(inbound.pic_url or "")
+            path = await asyncio.to_thread(
+                report_photos.store,
+                settings.reports.photo_path(settings.bot.data_dir),
+                f"wx-{inbound.msg_id}",
+                content,
+                limit=settings.reports.max_photo_bytes,
+            )
+        except DomainError as refused:  # too large, not a picture
+            return render(self.catalogs.translator(None), refused.message, refused.params)
+        except (httpx.HTTPError, OSError) as exc:
+            log.warning("could not fetch WeChat picture %s: %s", inbound.pic_url, exc)
+            return self.catalogs.translator(None)(PICTURE_FAILED)
+        return PhotoInput(
+            file_id=inbound.media_id or str(inbound.msg_id),
+            channel=WECHAT,
+            local_path=str(path),
+            size_bytes=len(content),
+        )
 
     async def _turn(self, session: AsyncSession, inbound: InboundMessage, now: datetime) -> Turn:
         person = await identity.resolve_person(
@@ -197,7 +262,8 @@ class WeChatChat:
         if inbound.kind == "event":
             return await self._event(turn, inbound)
         fixing = await report_fix.step_of(turn.session, turn.person)
-        if fixing is not None and inbound.kind in ("image", "text"):
+        is_command = inbound.kind == "text" and _is_command(inbound.content)
+        if fixing is not None and inbound.kind in ("image", "text") and not is_command:
             return await self._fixing(turn, inbound, fixing)
         draft = await report_setup.current(turn.session, turn.person)
         if inbound.kind == "image":
@@ -244,7 +310,9 @@ class WeChatChat:
                 "profile, with one service record."
             )
         if word in LINK_WORDS:
-            code = await channel_link.issue_code(turn.session, turn.person, now=turn.now)
+            code = await channel_link.issue_code(
+                turn.session, turn.person, channel=WECHAT, now=turn.now
+            )
             return turn.tr(
                 "To link your Telegram account, send this to the bot on Telegram within 15 "
                 "minutes:\n/wechat {code}"
@@ -252,9 +320,9 @@ class WeChatChat:
         if said in REGISTER_WORDS:
             return await begin_registration(turn)
         if word in CHECK_IN_WORDS and rest:
-            return await check_in_by_code(turn, rest.removeprefix(POST_PREFIX))
+            return await check_in_by_code(turn, argument(text).removeprefix(POST_PREFIX))
         if word in JOIN_WORDS and rest:
-            return await join(turn, rest.removeprefix(INVITE_PREFIX))
+            return await join(turn, argument(text).removeprefix(INVITE_PREFIX))
         if said in REPORT_WORDS:
             return await self._begin_report(turn, draft)
         if said in MY_REPORTS_WORDS:
@@ -339,7 +407,7 @@ class WeChatChat:
         state = await report_setup.add_photo(
             turn.session,
             turn.person,
-            await _picture(turn, inbound),
+            _picture(turn),
             settings=turn.settings.reports,
             now=turn.now,
         )
@@ -354,14 +422,23 @@ class WeChatChat:
             return turn.tr("Cancelled. Nothing was changed.")
         if inbound.kind == "image":
             report_id = await report_fix.add_photo(
-                turn.session, turn.person, await _picture(turn, inbound), now=turn.now
+                turn.session, turn.person, _picture(turn), now=turn.now
             )
             return turn.tr("📝 In a few words, what was done? (or reply 0)")
         if step == report_fix.PHOTO:
             return after_photo_prompt(turn.tr, report_id)
-        report = await report_fix.finish(
-            turn.session, turn.person, None if said == "0" else inbound.content, now=turn.now
-        )
+        try:
+            async with turn.session.begin_nested():
+                report = await report_fix.finish(
+                    turn.session,
+                    turn.person,
+                    None if said == "0" else inbound.content,
+                    now=turn.now,
+                )
+        except (PermissionDenied, ReportStateConflict, StaleAction) as gone:
+            # Reassigned or handled by someone else meanwhile: the conversation ends.
+            await drafts.discard(turn.session, turn.person.id, report_fix.FLOW)
+            return render(turn.tr, gone.message, gone.params)
         await _tell_followers(turn, report, "resolved")
         return turn.tr(
             "✅ {ticket} is resolved. Thank you! The reporter has been sent the after photo."
@@ -392,23 +469,11 @@ class WeChatChat:
         return await press(turn, data)
 
 
-async def _picture(turn: Turn, inbound: InboundMessage) -> PhotoInput:
-    """A picture the user sent, with our own copy (WeChat's PicUrl does not last)."""
-    settings = turn.settings
-    content = await turn.fetch(inbound.pic_url or "")
-    path = await asyncio.to_thread(
-        report_photos.store,
-        settings.reports.photo_path(settings.bot.data_dir),
-        f"wx-{inbound.msg_id}",
-        content,
-        limit=settings.reports.max_photo_bytes,
-    )
-    return PhotoInput(
-        file_id=inbound.media_id or str(inbound.msg_id),
-        channel=WECHAT,
-        local_path=str(path),
-        size_bytes=len(content),
-    )
+def _picture(turn: Turn) -> PhotoInput:
+    """The picture fetched before the transaction (handle), or why it failed."""
+    if isinstance(turn.picture, PhotoInput):
+        return turn.picture
+    raise PictureUnavailable(reason=turn.picture or "")
 
 
 async def _tell_followers(turn: Turn, report, action: str) -> None:
@@ -421,7 +486,24 @@ async def _tell_followers(turn: Turn, report, action: str) -> None:
 def after_photo_prompt(tr: Translator, report_id: int) -> str:
     return tr("📷 Please send a photo of {ticket} as it is now (the after photo).").format(
         ticket=ticket(report_id)
+    ) + tr(" (reply 取消 to stop)")
+
+
+def _is_command(text: str | None) -> bool:
+    """A command word: it is obeyed even in the middle of a conversation."""
+    said = normalized(text)
+    word = said.partition(" ")[0]
+    commands = (
+        HELP_WORDS
+        | REPORT_WORDS
+        | MY_REPORTS_WORDS
+        | CANCEL_WORDS
+        | MINUTES_WORDS
+        | SHIFTS_WORDS
+        | REGISTER_WORDS
+        | LOG_WORDS
     )
+    return said in commands or word in LINK_WORDS | SIGN_UP_WORDS | JOIN_WORDS | CHECK_IN_WORDS
 
 
 async def _first_time(session: AsyncSession, key: int) -> bool:
@@ -470,6 +552,8 @@ async def press(turn: Turn, data: str) -> str:
         return after_photo_prompt(turn.tr, report.id)
     if parts[1] == "ok":
         await reports.confirm(turn.session, report, turn.person, now=turn.now)
+        for person_id, notice, options in report_views.confirmed_notices(report):
+            await turn.enqueue(person_id, notice, **options)
         return turn.tr("Thank you for confirming! {ticket} is closed.").format(
             ticket=ticket(report.id)
         )
@@ -477,18 +561,15 @@ async def press(turn: Turn, data: str) -> str:
         await reports.reopen(
             turn.session, report, turn.person, settings=settings.reports, now=turn.now
         )
-        for person_id in await reports.handler_ids(turn.session, report):
-            notice, options = await report_views.handler_notice(
-                turn.session, report, settings, recipient_id=person_id, headline=REOPENED
-            )
+        for person_id, notice, options in await report_views.reopened_notices(
+            turn.session, report, settings
+        ):
             await turn.enqueue(person_id, notice, **options)
         return turn.tr("{ticket} is reopened; the grid has been told it is not fixed yet.").format(
             ticket=ticket(report.id)
         )
-    raise StaleAction()
-
-
-REOPENED = N_("🔁 Reopened by the reporter: not fixed yet.")
+    # Assigning, merging, rejecting, routing, the audit: Telegram's lists and typed reasons.
+    return turn.tr("For now, please answer this one on Telegram.")
 
 
 def help_text(tr: Translator) -> str:

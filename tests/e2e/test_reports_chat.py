@@ -183,3 +183,11 @@ async def test_unaccepted_report_escalates_to_admins_once(bot, crew, make_user, 
     await admin.press("🚫", audit)
     (refused,) = await resident.send("/report")
     assert "不能提交举报" in refused.text
+
+
+async def test_a_forgotten_report_does_not_swallow_a_check_in_location(bot, make_user):
+    """Only the report's "where is it?" question takes a location."""
+    resident = make_user("居民")
+    await resident.send("/report")  # then forgotten at the category question
+    (reply,) = await resident.send_location(VENDOR_LAT, VENDOR_LON)
+    assert "是什么问题" not in reply.text and "不能使用" not in reply.text

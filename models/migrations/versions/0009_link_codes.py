@@ -24,6 +24,7 @@ def upgrade() -> None:
         "link_code",
         sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
