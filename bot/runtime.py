@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from pathlib import Path
@@ -23,7 +24,7 @@ from handlers.wechat.inbound import WeChatConfig
 from models.db import SessionFactory, create_engine, create_session_factory
 from models.migrate import upgrade_to_head
 from scheduler.housekeeping import housekeeping
-from services import grid_map, identity, org
+from services import grid_map, identity, org, report_photos
 from services.clock import Clock, SystemClock
 from services.settings import Settings
 
@@ -140,7 +141,7 @@ def wechat_callback(application: Application) -> WeChatCallback:
         deps.catalogs,
         deps.clock,
         deps.jobs,
-        fetch=download_picture,
+        fetch=functools.partial(download_picture, limit=deps.settings.reports.max_photo_bytes),
     )
     return WeChatCallback(
         WeChatConfig(
@@ -153,12 +154,17 @@ def wechat_callback(application: Application) -> WeChatCallback:
     )
 
 
-async def download_picture(url: str) -> bytes:
-    """A picture a WeChat user sent (its PicUrl, on WeChat's servers)."""
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.get(url)
+async def download_picture(url: str, *, limit: int) -> bytes:
+    """A picture a WeChat user sent (its PicUrl, on WeChat's servers), at most `limit`
+    bytes: a bigger one is refused without reading the rest."""
+    async with httpx.AsyncClient(timeout=10) as client, client.stream("GET", url) as response:
         response.raise_for_status()
-        return response.content
+        content = bytearray()
+        async for chunk in response.aiter_bytes():
+            content += chunk
+            if len(content) > limit:
+                report_photos.check_size(len(content), limit)
+        return bytes(content)
 
 
 async def serve(settings: Settings) -> None:

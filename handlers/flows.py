@@ -22,12 +22,13 @@ from handlers import shifts as shifts_ui
 from handlers import teams as teams_ui
 from handlers.common import Message, Response, Work, respond, tell, work
 from handlers.context import BotContext
-from handlers.report_photos import photo_of
+from handlers.report_photos import download, photo_of
 from models import ConversationDraft
 from services import (
     broadcasts,
     drafts,
     elder_setup,
+    identity,
     log_setup,
     post_setup,
     registration,
@@ -196,21 +197,34 @@ async def on_text(update: Update, context: BotContext) -> None:
 async def on_photo(update: Update, context: BotContext) -> None:
     """A photo (or an image sent as a file): a report's, a resolved report's after photo,
     evidence for a logged service, or else not expected here."""
+    stored = None
+    if await _open_flow(update, context) in (report_setup.FLOW, report_desk_ui.FIX_FLOW):
+        # Fetched before the transaction opens: a download must not hold the database.
+        stored = await download(context, photo_of(update.message), context.deps.settings)
     async with work(update, context) as w:
         draft = await open_draft(w)
         flow = draft.flow if draft is not None else None
-        if flow == report_setup.FLOW:
+        if flow == report_setup.FLOW and stored is not None:
             state = await report_setup.current(w.session, w.person)
-            photo = photo_of(update.message)
-            response = await report_new_ui.on_photo(w, context, state, photo)
-        elif flow == report_desk_ui.FIX_FLOW:
-            response = await report_desk_ui.on_fix_photo(w, context, photo_of(update.message))
+            response = await report_new_ui.on_photo(w, state, stored)
+        elif flow == report_desk_ui.FIX_FLOW and stored is not None:
+            response = await report_desk_ui.on_fix_photo(w, stored)
         elif flow == log_setup.FLOW and draft.step == LogStep.PHOTO and update.message.photo:
             largest = max(update.message.photo, key=lambda size: size.width * size.height)
             response = await log_ui.on_photo(w, largest.file_id)
         else:
             response = await unexpected_input(w, draft)
     await respond(update, response)
+
+
+async def _open_flow(update: Update, context: BotContext) -> str | None:
+    """The conversation the sender is in, read without holding a transaction."""
+    async with context.deps.session_factory() as session:
+        person_id = await identity.person_id_of(
+            session, channel=identity.TELEGRAM, external_id=str(update.effective_user.id)
+        )
+        draft = await drafts.latest(session, person_id) if person_id is not None else None
+    return draft.flow if draft is not None else None
 
 
 async def on_location(update: Update, context: BotContext) -> None:

@@ -16,7 +16,6 @@ from handlers.common import (
     work,
 )
 from handlers.context import BotContext
-from handlers.report_photos import PhotoFile, download
 from handlers.report_stats import stats_message
 from models import Grid, PhotoStage, Report
 from services import drafts, org, report_fix, report_views, reports
@@ -24,6 +23,7 @@ from services.errors import PermissionDenied, StaleAction
 from services.i18n import N_
 from services.notifier import Action, Notice
 from services.report_labels import CategoryLabel, StatusLabel, ticket
+from services.reports import PhotoInput
 from services.roles import Role, roles_of
 
 REJECT_FLOW = "reportreject"
@@ -354,8 +354,8 @@ def _note_markup(w: Work):
     return keyboard([[button(w.tr("⏭ Skip"), "rp:fixskip:0")]])
 
 
-async def on_fix_photo(w: Work, context: BotContext, photo: PhotoFile) -> Response:
-    stored = await download(context, photo, w.deps.settings)
+async def on_fix_photo(w: Work, stored: PhotoInput) -> Response:
+    """An after photo, already fetched and kept as our own copy."""
     report_id = await report_fix.add_photo(w.session, w.person, stored, now=w.now)
     return Response.say(fix_prompt(w, report_fix.NOTE, report_id), _note_markup(w))
 

@@ -16,12 +16,12 @@ from handlers.common import (
     work,
 )
 from handlers.context import BotContext
-from handlers.report_photos import PhotoFile, download
 from models import Grid
 from services import report_setup, report_views
 from services.errors import StaleAction
 from services.report_labels import CategoryLabel, ticket
 from services.report_setup import ReportDraft, Step
+from services.reports import PhotoInput
 
 
 async def on_report(update: Update, context: BotContext) -> None:
@@ -212,12 +212,12 @@ async def on_location(w: Work, state: ReportDraft, latitude: float, longitude: f
     )
 
 
-async def on_photo(w: Work, context: BotContext, state: ReportDraft, photo: PhotoFile) -> Response:
+async def on_photo(w: Work, state: ReportDraft, stored: PhotoInput) -> Response:
+    """A photo, already fetched and kept as our own copy."""
     if state.step != Step.PHOTOS:
         hint = Message(w.tr("Sorry, I cannot use that here. Please answer the question below."))
         return Response(messages=[hint, *await prompt(w, state)])
     settings = w.deps.settings
-    stored = await download(context, photo, settings)
     state = await report_setup.add_photo(
         w.session, w.person, stored, settings=settings.reports, now=w.now
     )

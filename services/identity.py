@@ -160,3 +160,12 @@ async def channels_of(session: AsyncSession, person_id: int) -> list[str]:
         .order_by(ChatIdentity.reachable.desc(), ChatIdentity.last_seen_at.desc())
     )
     return [account.channel for account in result.all()]
+
+
+async def person_id_of(session: AsyncSession, *, channel: str, external_id: str) -> int | None:
+    result = await session.exec(
+        select(ChatIdentity.person_id).where(
+            ChatIdentity.channel == channel, ChatIdentity.external_id == external_id
+        )
+    )
+    return result.first()
