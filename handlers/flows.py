@@ -23,6 +23,7 @@ from handlers import teams as teams_ui
 from handlers.common import Message, Response, Work, respond, tell, work
 from handlers.context import BotContext
 from handlers.report_photos import download, photo_of
+from handlers.wechat.menus import MENU_FLOW
 from models import ConversationDraft
 from services import (
     broadcasts,
@@ -52,7 +53,8 @@ from services.report_setup import Step as ReportStep
 
 async def open_draft(w: Work) -> ConversationDraft | None:
     """The conversation the person is in; a forgotten reason question lapses after a day."""
-    draft = await drafts.latest(w.session, w.person.id)
+    # The numbered list last offered on WeChat is not a conversation on Telegram.
+    draft = await drafts.latest(w.session, w.person.id, ignore=(MENU_FLOW,))
     if draft is not None and draft.flow in REASON_FLOWS and w.now - draft.updated_at > REASON_TTL:
         await drafts.discard(w.session, w.person.id, draft.flow)
         return await open_draft(w)
@@ -223,7 +225,11 @@ async def _open_flow(update: Update, context: BotContext) -> str | None:
         person_id = await identity.person_id_of(
             session, channel=identity.TELEGRAM, external_id=str(update.effective_user.id)
         )
-        draft = await drafts.latest(session, person_id) if person_id is not None else None
+        draft = (
+            await drafts.latest(session, person_id, ignore=(MENU_FLOW,))
+            if person_id is not None
+            else None
+        )
     return draft.flow if draft is not None else None
 
 

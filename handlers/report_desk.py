@@ -17,11 +17,11 @@ from handlers.common import (
 )
 from handlers.context import BotContext
 from handlers.report_stats import stats_message
-from models import Grid, PhotoStage, Report
-from services import drafts, org, report_fix, report_views, reports
+from models import PhotoStage, Report
+from services import drafts, org, report_actions, report_fix, report_views, reports
 from services.errors import PermissionDenied, StaleAction
 from services.i18n import N_
-from services.notifier import Action, Notice
+from services.notifier import Action
 from services.report_labels import CategoryLabel, StatusLabel, ticket
 from services.reports import PhotoInput
 from services.roles import Role, roles_of
@@ -163,21 +163,17 @@ async def _view(w: Work, report: Report, _: list[int]) -> Response:
     )
 
 
-async def _tell_followers(w: Work, report: Report, action: str, grid: Grid | None = None) -> None:
-    for person_id, notice, options in await report_views.follower_notices(
-        w.session,
-        report,
-        action,
-        settings=w.deps.settings.reports,
-        actor_id=w.person.id,
-        grid=grid,
-    ):
+def _at(w: Work) -> dict:
+    return {"settings": w.deps.settings, "now": w.now}
+
+
+async def _send(w: Work, outgoing: report_actions.Outgoing) -> None:
+    for person_id, notice, options in outgoing:
         await w.enqueue(person_id, notice, **options)
 
 
 async def _accept(w: Work, report: Report, _: list[int]) -> Response:
-    await reports.accept(w.session, report, w.person, now=w.now)
-    await _tell_followers(w, report, "accepted")
+    await _send(w, await report_actions.accept(w.session, report, w.person, **_at(w)))
     return Response(
         edit=await _card_message(w, report), popup=w.tr("Accepted. Assign it to a volunteer next.")
     )
@@ -203,19 +199,7 @@ async def _assign_choices(w: Work, report: Report, _: list[int]) -> Response:
 async def _assign_to(w: Work, report: Report, args: list[int]) -> Response:
     if len(args) != 1:
         raise StaleAction()
-    previous = report.assignee_id
-    await reports.assign(w.session, report, w.person, volunteer_id=args[0], now=w.now)
-    if previous is not None and previous != args[0]:
-        await w.enqueue(
-            previous,
-            Notice(
-                N_("Report {ticket} has been given to another volunteer; no need to go."),
-                {"ticket": ticket(report.id)},
-            ),
-        )
-    notice, options = await report_views.task_notice(w.session, report, w.deps.settings)
-    await w.enqueue(args[0], notice, **options)
-    await _tell_followers(w, report, "assigned")
+    await _send(w, await report_actions.assign(w.session, report, w.person, args[0], **_at(w)))
     return Response(
         edit=await _card_message(w, report), popup=w.tr("Assigned. They have been told.")
     )
@@ -242,10 +226,10 @@ async def _duplicate_choices(w: Work, report: Report, _: list[int]) -> Response:
 async def _duplicate_of(w: Work, report: Report, args: list[int]) -> Response:
     if len(args) != 1:
         raise StaleAction()
-    original, _added = await reports.mark_duplicate(
-        w.session, report, w.person, original_id=args[0], now=w.now
+    original, outgoing = await report_actions.mark_duplicate(
+        w.session, report, w.person, args[0], **_at(w)
     )
-    await _tell_followers(w, report, "merged")
+    await _send(w, outgoing)
     return Response(
         edit=await _card_message(w, report),
         popup=w.tr("Merged into {ticket}; its reporter will follow that one.").format(
@@ -271,9 +255,8 @@ async def _ask_reject_reason(w: Work, report: Report, _: list[int]) -> Response:
 async def on_reject_reason_text(w: Work, text: str) -> Response:
     draft = await drafts.load(w.session, w.person.id, REJECT_FLOW)
     report = await reports.get_report(w.session, draft.data["report"])
-    await reports.reject(w.session, report, w.person, reason=text, now=w.now)
+    await _send(w, await report_actions.reject(w.session, report, w.person, text, **_at(w)))
     await drafts.discard(w.session, w.person.id, REJECT_FLOW)
-    await _tell_followers(w, report, "rejected")
     return Response.say(
         w.tr("{ticket} rejected; the reporter has been told.").format(ticket=ticket(report.id))
     )
@@ -294,19 +277,9 @@ async def _grid_choices(w: Work, report: Report, _: list[int]) -> Response:
 async def _route_to_grid(w: Work, report: Report, args: list[int]) -> Response:
     if len(args) != 1:
         raise StaleAction()
-    await reports.route_to_grid(w.session, report, w.person, grid_id=args[0], now=w.now)
-    grid = await w.session.get(Grid, report.grid_id)
-    for person_id in await reports.handler_ids(w.session, report):
-        if person_id != w.person.id:
-            notice, options = await report_views.handler_notice(
-                w.session,
-                report,
-                w.deps.settings,
-                recipient_id=person_id,
-                headline=report_views.NEW_REPORT,
-            )
-            await w.enqueue(person_id, notice, **options)
-    await _tell_followers(w, report, "routed", grid=grid)
+    await _send(
+        w, await report_actions.route_to_grid(w.session, report, w.person, args[0], **_at(w))
+    )
     return Response(edit=await _card_message(w, report))
 
 
@@ -329,8 +302,7 @@ async def _block(w: Work, report: Report, _: list[int]) -> Response:
 
 
 async def _start(w: Work, report: Report, _: list[int]) -> Response:
-    await reports.start_work(w.session, report, w.person, now=w.now)
-    await _tell_followers(w, report, "started")
+    await _send(w, await report_actions.start_work(w.session, report, w.person, **_at(w)))
     return Response(
         edit=await _card_message(w, report),
         popup=w.tr("Thank you! Send the after photo with “Resolved” when it is done."),
@@ -364,8 +336,8 @@ async def on_fix_text(w: Work, text: str | None) -> Response:
     step, report_id = await report_fix.step_of(w.session, w.person) or (None, 0)
     if step == report_fix.PHOTO:
         return Response.say(fix_prompt(w, report_fix.PHOTO, report_id))
-    report = await report_fix.finish(w.session, w.person, text, now=w.now)
-    await _tell_followers(w, report, "resolved")
+    report, outgoing = await report_actions.finish_resolving(w.session, w.person, text, **_at(w))
+    await _send(w, outgoing)
     return Response.say(
         w.tr(
             "✅ {ticket} is resolved. Thank you! The reporter has been sent the after photo."
@@ -386,9 +358,7 @@ async def on_fix_skip(update: Update, context: BotContext) -> None:
 
 
 async def _confirm(w: Work, report: Report, _: list[int]) -> Response:
-    await reports.confirm(w.session, report, w.person, now=w.now)
-    for person_id, notice, options in report_views.confirmed_notices(report):
-        await w.enqueue(person_id, notice, **options)
+    await _send(w, await report_actions.confirm(w.session, report, w.person, now=w.now))
     return Response(
         edit=Message(
             w.tr("Thank you for confirming! {ticket} is closed.").format(ticket=ticket(report.id))
@@ -397,11 +367,7 @@ async def _confirm(w: Work, report: Report, _: list[int]) -> Response:
 
 
 async def _reopen(w: Work, report: Report, _: list[int]) -> Response:
-    await reports.reopen(w.session, report, w.person, settings=w.deps.settings.reports, now=w.now)
-    for person_id, notice, options in await report_views.reopened_notices(
-        w.session, report, w.deps.settings
-    ):
-        await w.enqueue(person_id, notice, **options)
+    await _send(w, await report_actions.reopen(w.session, report, w.person, **_at(w)))
     return Response(
         edit=Message(
             w.tr("{ticket} is reopened; the grid has been told it is not fixed yet.").format(

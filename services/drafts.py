@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,11 +14,17 @@ async def load(session: AsyncSession, person_id: int, flow: str) -> Conversation
     return await session.get(ConversationDraft, (person_id, flow))
 
 
-async def latest(session: AsyncSession, person_id: int) -> ConversationDraft | None:
-    """The flow the person touched last: where their next free text belongs."""
+async def latest(
+    session: AsyncSession, person_id: int, *, ignore: tuple[str, ...] = ()
+) -> ConversationDraft | None:
+    """The flow the person touched last: where their next free text belongs (`ignore`:
+    another channel's bookkeeping that is not a conversation here)."""
     result = await session.exec(
         select(ConversationDraft)
-        .where(ConversationDraft.person_id == person_id)
+        .where(
+            ConversationDraft.person_id == person_id,
+            col(ConversationDraft.flow).not_in(ignore) if ignore else true(),
+        )
         .order_by(col(ConversationDraft.updated_at).desc())
         .limit(1)
     )

@@ -23,9 +23,8 @@ from wechatpy.crypto import WeChatCrypto
 from bot.app import JOB_RUNNER_KEY, build_application
 from bot.runtime import wechat_callback
 from bot.web import start_web
-from models import CarerRole, ChatIdentity, GridOfficer, MemberRole, Notification, Person, Report
-from services import care, channel_link, elders, identity, outbox, report_views, reports, teams
-from services.i18n import Catalogs
+from models import CarerRole, ChatIdentity, GridOfficer, MemberRole, Notification, Report
+from services import care, channel_link, elders, identity, teams
 from services.reminders import Moment
 from tests.services import helpers
 from tests.wechat_fakes import PICTURE, FixedClock
@@ -355,24 +354,15 @@ async def test_a_report_is_handled_and_confirmed_entirely_on_wechat(server, stan
     await server.runner.dispatch()
     assert any("已被网格受理" in t for t in stand_in.texts_to(RESIDENT))
 
-    async with server.db.session_factory.begin() as session:
-        report = await reports.get_report(session, 1)
-        officer = (
-            await session.exec(select(ChatIdentity).where(ChatIdentity.external_id == OFFICER))
-        ).one()
-        officer_person = await session.get(Person, officer.person_id)
-        await reports.assign(
-            session, report, officer_person, volunteer_id=volunteer.id, now=server.clock.now()
-        )
-        notice, options = await report_views.task_notice(session, report, server.settings)
-        await outbox.enqueue(
-            session,
-            notice,
-            catalogs=Catalogs(),
-            now=server.clock.now(),
-            person_id=volunteer.id,
-            **options,
-        )
+    # The officer goes through the queue by number: the report, then 指派, then 陈队员.
+    listing = await server.text(OFFICER, "待办")
+    assert "【1】R000001" in listing
+    card = await server.text(OFFICER, "1")
+    assert "R000001" in card and "👤 指派" in card
+    number = next(line for line in card.splitlines() if "👤 指派" in line)[1]
+    volunteers = await server.text(OFFICER, number)
+    assert "【1】陈队员" in volunteers
+    assert "已指派" in await server.text(OFFICER, "1")
     await server.runner.dispatch()
     (task,) = stand_in.texts_to(volunteer_id)
     assert "R000001" in task and "【1】🚶" in task and "【2】✅" in task
@@ -541,3 +531,19 @@ async def test_with_open311_off_the_web_server_serves_no_reports(db, base_settin
         assert response.status_code == 404
     finally:
         await web_server.stop()
+
+
+async def test_an_officer_rejects_a_report_with_a_typed_reason_on_wechat(server, stand_in):
+    await _officer_on_wechat(server.db)
+    for answer in ("举报", "1", "0"):
+        await server.text(RESIDENT, answer)
+    await server.location(RESIDENT, *IN_DONGFENG_2)
+    for answer in ("0", "1", "1"):
+        await server.text(RESIDENT, answer)
+    listing = await server.text(OFFICER, "待办")
+    card = await server.text(OFFICER, listing.splitlines()[1][1])
+    reject = next(line for line in card.splitlines() if "❌" in line)[1]
+    assert "原因" in await server.text(OFFICER, reject)
+    assert "不予受理" in await server.text(OFFICER, "车辆已驶离，现场无违停")
+    await server.runner.dispatch()
+    assert any("车辆已驶离" in t for t in stand_in.texts_to(RESIDENT))

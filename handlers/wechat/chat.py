@@ -18,17 +18,15 @@ from typing import Any
 
 import httpx
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.wechat import menus, service_log
 from handlers.wechat import registration as registration_ui
-from handlers.wechat import service_log
+from handlers.wechat import report_desk as desk
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
 from models import (
     Grid,
-    Notification,
-    NotificationStatus,
     Person,
     ProcessedUpdate,
     SignupStatus,
@@ -45,6 +43,7 @@ from services import (
     log_setup,
     outbox,
     registration,
+    report_actions,
     report_fix,
     report_photos,
     report_setup,
@@ -103,6 +102,7 @@ INVITE_PREFIX = INVITE_PAYLOAD_PREFIX
 POST_PREFIX = CHECKIN_PAYLOAD_PREFIX
 CHECK_IN_WORDS = {"签到", "签退", "checkin"}
 LOG_WORDS = {"记录", "记录时长", "log"}
+QUEUE_WORDS = {"待办", "待处理", "reports", "处理举报"}
 # The custom menu's CLICK keys (自定义菜单) map to the same words.
 MENU_KEYS = {
     "REPORT": "report",
@@ -111,6 +111,7 @@ MENU_KEYS = {
     "SHIFTS": "shifts",
     "REGISTER": "register",
     "LOG": "log",
+    "QUEUE": "reports",
     "HELP": "help",
 }
 
@@ -131,6 +132,10 @@ class Turn:
     refresh: set[int] = field(default_factory=set)
     # The picture this message carried (our copy), or why it could not be fetched.
     picture: PhotoInput | str | None = None
+
+    async def send(self, outgoing: list[tuple[int, Notice, dict]]) -> None:
+        for person_id, notice, options in outgoing:
+            await self.enqueue(person_id, notice, **options)
 
     async def enqueue(self, person_id: int, notice: Notice, **options: Any) -> None:
         notification_id = await outbox.enqueue(
@@ -298,7 +303,13 @@ class WeChatChat:
         said = normalized(text)
         word, _, rest = said.partition(" ")
         if said in CANCEL_WORDS:
-            for flow in (report_setup.FLOW, registration.FLOW, report_fix.FLOW, log_setup.FLOW):
+            for flow in (
+                report_setup.FLOW,
+                registration.FLOW,
+                report_fix.FLOW,
+                log_setup.FLOW,
+                desk.REJECT_FLOW,
+            ):
                 await drafts.discard(turn.session, turn.person.id, flow)
             return turn.tr("Cancelled. Nothing was changed.")
         if word in LINK_WORDS and rest:
@@ -329,6 +340,8 @@ class WeChatChat:
             return await my_reports(turn)
         if said in MINUTES_WORDS:
             return await my_minutes(turn)
+        if said in QUEUE_WORDS:
+            return await desk.queue(turn)
         if said in LOG_WORDS:
             await _volunteer(turn)
             return await service_log.begin(turn)
@@ -338,6 +351,9 @@ class WeChatChat:
             return await sign_up(turn, int(rest))
         if said in HELP_WORDS:
             return help_text(turn.tr)
+        rejecting = await drafts.load(turn.session, turn.person.id, desk.REJECT_FLOW)
+        if rejecting is not None:
+            return await desk.reject_with_reason(turn, int(rejecting.data["report"]), text)
         signing_up = await registration.current(turn.session, turn.person)
         if signing_up is not None:
             return await registration_ui.answer(turn, signing_up, said, text)
@@ -429,17 +445,18 @@ class WeChatChat:
             return after_photo_prompt(turn.tr, report_id)
         try:
             async with turn.session.begin_nested():
-                report = await report_fix.finish(
+                report, outgoing = await report_actions.finish_resolving(
                     turn.session,
                     turn.person,
                     None if said == "0" else inbound.content,
+                    settings=turn.settings,
                     now=turn.now,
                 )
         except (PermissionDenied, ReportStateConflict, StaleAction) as gone:
             # Reassigned or handled by someone else meanwhile: the conversation ends.
             await drafts.discard(turn.session, turn.person.id, report_fix.FLOW)
             return render(turn.tr, gone.message, gone.params)
-        await _tell_followers(turn, report, "resolved")
+        await turn.send(outgoing)
         return turn.tr(
             "✅ {ticket} is resolved. Thank you! The reporter has been sent the after photo."
         ).format(ticket=ticket(report.id))
@@ -460,13 +477,11 @@ class WeChatChat:
         ).format(ticket=ticket(report.id), grid=report_views.PlaceName(grid).localize(turn.tr))
 
     async def _press(self, turn: Turn, number: str) -> str:
-        """A number after a notice with buttons: that button."""
-        notification = await last_menu(turn.session, turn.person.id, turn.now)
-        buttons = [b for row in (notification.buttons if notification else []) for b in row]
-        if not 1 <= int(number) <= len(buttons):
+        """A number after a list or a notice with buttons: that choice."""
+        options = await menus.choices(turn)
+        if not 1 <= int(number) <= len(options):
             return turn.tr("Sorry, I did not understand that.") + "\n" + help_text(turn.tr)
-        data = buttons[int(number) - 1]["data"]
-        return await press(turn, data)
+        return await press(turn, options[int(number) - 1])
 
 
 def _picture(turn: Turn) -> PhotoInput:
@@ -474,13 +489,6 @@ def _picture(turn: Turn) -> PhotoInput:
     if isinstance(turn.picture, PhotoInput):
         return turn.picture
     raise PictureUnavailable(reason=turn.picture or "")
-
-
-async def _tell_followers(turn: Turn, report, action: str) -> None:
-    for person_id, notice, options in await report_views.follower_notices(
-        turn.session, report, action, settings=turn.settings.reports, actor_id=turn.person.id
-    ):
-        await turn.enqueue(person_id, notice, **options)
 
 
 def after_photo_prompt(tr: Translator, report_id: int) -> str:
@@ -502,6 +510,7 @@ def _is_command(text: str | None) -> bool:
         | SHIFTS_WORDS
         | REGISTER_WORDS
         | LOG_WORDS
+        | QUEUE_WORDS
     )
     return said in commands or word in LINK_WORDS | SIGN_UP_WORDS | JOIN_WORDS | CHECK_IN_WORDS
 
@@ -514,61 +523,14 @@ async def _first_time(session: AsyncSession, key: int) -> bool:
     return True
 
 
-async def last_menu(session: AsyncSession, person_id: int, now: datetime) -> Notification | None:
-    result = await session.exec(
-        select(Notification)
-        .where(
-            Notification.person_id == person_id,
-            Notification.status == NotificationStatus.SENT,
-            Notification.sent_at >= now - MENU_VALID,
-        )
-        .order_by(col(Notification.sent_at).desc(), col(Notification.id).desc())
-        .limit(1)
-    )
-    found = result.first()
-    return found if found is not None and found.buttons else None
-
-
 async def press(turn: Turn, data: str) -> str:
-    """The buttons WeChat users can press by number: elder-care answers, a reporter's
-    confirm or reopen."""
+    """The buttons WeChat users can press by number: elder-care answers and every step
+    of a report (handlers/wechat/report_desk.py)."""
     parts = data.split(":")
     if len(parts) == 3 and parts[0] == "ca" and parts[2].isdigit():
         return await care_answer(turn, parts[1], int(parts[2]))
-    if len(parts) != 3 or parts[0] != "rp" or not parts[2].isdigit():
-        return turn.tr("For now, please answer this one on Telegram.")
-    report = await reports.get_report(turn.session, int(parts[2]))
-    settings = turn.settings
-    if parts[1] == "acc":
-        await reports.accept(turn.session, report, turn.person, now=turn.now)
-        await _tell_followers(turn, report, "accepted")
-        return turn.tr("Accepted. Assign it to a volunteer next.")
-    if parts[1] == "go":
-        await reports.start_work(turn.session, report, turn.person, now=turn.now)
-        await _tell_followers(turn, report, "started")
-        return turn.tr("Thank you! Send the after photo with “Resolved” when it is done.")
-    if parts[1] == "fix":
-        await report_fix.begin(turn.session, turn.person, report, now=turn.now)
-        return after_photo_prompt(turn.tr, report.id)
-    if parts[1] == "ok":
-        await reports.confirm(turn.session, report, turn.person, now=turn.now)
-        for person_id, notice, options in report_views.confirmed_notices(report):
-            await turn.enqueue(person_id, notice, **options)
-        return turn.tr("Thank you for confirming! {ticket} is closed.").format(
-            ticket=ticket(report.id)
-        )
-    if parts[1] == "re":
-        await reports.reopen(
-            turn.session, report, turn.person, settings=settings.reports, now=turn.now
-        )
-        for person_id, notice, options in await report_views.reopened_notices(
-            turn.session, report, settings
-        ):
-            await turn.enqueue(person_id, notice, **options)
-        return turn.tr("{ticket} is reopened; the grid has been told it is not fixed yet.").format(
-            ticket=ticket(report.id)
-        )
-    # Assigning, merging, rejecting, routing, the audit: Telegram's lists and typed reasons.
+    if parts[0] == "rp" and len(parts) >= 3 and all(p.isdigit() for p in parts[2:]):
+        return await desk.press(turn, parts[1], [int(p) for p in parts[2:]])
     return turn.tr("For now, please answer this one on Telegram.")
 
 
@@ -581,6 +543,7 @@ def help_text(tr: Translator) -> str:
         "班次 — shifts to sign up for (volunteers)\n"
         "时长 — your service hours and star level (volunteers)\n"
         "记录 — record service done outside a shift (volunteers)\n"
+        "待办 — residents' reports to handle (grid officers, leaders)\n"
         "绑定 — link this account with your Telegram account\n"
         "取消 — stop what you are doing"
     )
