@@ -38,11 +38,7 @@ APPROVALS_PER_PAGE = 5
 DISPUTE_FLOW = "dispute"
 REJECT_FLOW = "rejectreason"
 LEADING = frozenset({Role.LEADER, Role.ADMIN})
-REJECT_REASONS = {
-    "unknown": N_("Not in our records"),
-    "duration": N_("The duration is not right"),
-    "twice": N_("Already recorded"),
-}
+REJECT_REASONS = ledger_text.REJECT_REASONS
 
 
 def _today(w: Work) -> date:
@@ -324,25 +320,16 @@ async def on_reject_reason_text(w: Work, text: str) -> tuple[Response, list[tupl
 
 async def _decided(w: Work, entry: LedgerEntry) -> Response:
     """Edit the leader's message; tell the volunteer."""
-    label = EntryLabel(entry, w.deps.settings.shifts)
     approved = entry.status == EntryStatus.APPROVED
     done = (w.tr("✅ Approved: {entry}") if approved else w.tr("❌ Not approved: {entry}")).format(
         entry=EntryLabel(
             entry, w.deps.settings.shifts, await real_name(w.session, entry.person_id)
         ).localize(w.tr)
     )
-    leader = await real_name(w.session, w.person.id) or w.tr("an administrator")
-    notice = (
-        Notice(
-            N_("✅ {leader} approved: {entry}. See /minutes."), {"leader": leader, "entry": label}
-        )
-        if approved
-        else Notice(
-            N_("❌ {leader} did not approve: {entry}. Reason: {reason}"),
-            {"leader": leader, "entry": label, "reason": entry.decision_note},
-        )
+    person_id, notice = await ledger_text.decision_notice(
+        w.session, entry, w.person, w.deps.settings.shifts
     )
-    await w.enqueue(entry.person_id, notice)
+    await w.enqueue(person_id, notice)
     return Response(edit=Message(done))
 
 

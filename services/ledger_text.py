@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import EntrySource, EntryStatus, LedgerEntry
+from models import EntrySource, EntryStatus, LedgerEntry, Person
 from services.i18n import N_, Translator, format_day, format_duration
 from services.ledger import Totals, approvers, stars
 from services.notifier import Action, Notice
@@ -126,3 +126,39 @@ async def approval_notices(
         ),
     )
     return [(person_id, notice) for person_id in await approvers(session, entry)]
+
+
+class AnAdministrator:
+    """Who decided, when they have no name to show."""
+
+    def localize(self, tr: Translator) -> str:
+        return tr("an administrator")
+
+
+# Reasons a leader picks from when not approving logged service.
+REJECT_REASONS = {
+    "unknown": N_("Not in our records"),
+    "duration": N_("The duration is not right"),
+    "twice": N_("Already recorded"),
+}
+
+
+async def decision_notice(
+    session: AsyncSession,
+    entry: LedgerEntry,
+    decider: Person,
+    shift_settings: ShiftSettings,
+) -> tuple[int, Notice]:
+    """What the volunteer is told when their logged service is decided."""
+    label = EntryLabel(entry, shift_settings)
+    leader = await real_name(session, decider.id) or AnAdministrator()
+    if entry.status == EntryStatus.APPROVED:
+        notice = Notice(
+            N_("✅ {leader} approved: {entry}. See /minutes."), {"leader": leader, "entry": label}
+        )
+    else:
+        notice = Notice(
+            N_("❌ {leader} did not approve: {entry}. Reason: {reason}"),
+            {"leader": leader, "entry": label, "reason": entry.decision_note},
+        )
+    return entry.person_id, notice

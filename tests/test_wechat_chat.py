@@ -517,6 +517,46 @@ async def test_a_volunteer_records_service_for_the_leaders_approval_on_wechat(se
     assert any("陈队员" in n.text and "帮王奶奶买菜" in n.text for n in asked)
 
 
+async def test_a_leader_on_wechat_declines_logged_service_with_a_typed_reason(server, stand_in):
+    leader_id, volunteer_id = "oLeader000000000000000000001", "oLogger00000000000000000002"
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        people = {}
+        for name, phone in (("刘队长", "13800000008"), ("陈队员", "13800000009")):
+            who = await helpers.person(session)
+            await helpers.register(
+                session, who, server.settings.registration, name=name, phone=phone
+            )
+            await teams.join_team(session, who, team, now=helpers.NOW)
+            people[name] = who
+        await teams.set_member_role(
+            session, admin, team_id=team.id, person_id=people["刘队长"].id, role=MemberRole.LEADER
+        )
+        codes = {
+            name: await channel_link.issue_code(
+                session, who, channel="telegram", now=server.clock.now()
+            )
+            for name, who in people.items()
+        }
+    await server.text(leader_id, f"绑定 {codes['刘队长']}")
+    await server.text(volunteer_id, f"绑定 {codes['陈队员']}")
+    for answer in ("记录", "11-26", "90", "4", "帮王奶奶买菜", "1"):
+        await server.text(volunteer_id, answer)
+    await server.runner.dispatch()
+    (asked,) = stand_in.texts_to(leader_id)
+    assert "陈队员" in asked and "【1】✅" in asked and "【2】❌" in asked
+
+    reasons = await server.text(leader_id, "2")
+    assert "【4】" in reasons  # another reason…
+    assert "原因" in await server.text(leader_id, "4")
+    declined = await server.text(leader_id, "当天没有安排探访")
+    assert "未批准" in declined
+    await server.runner.dispatch()
+    told = stand_in.texts_to(volunteer_id)[-1]
+    assert "当天没有安排探访" in told
+
+
 async def test_with_open311_off_the_web_server_serves_no_reports(db, base_settings):
     """Running the server for WeChat alone must not publish residents' reports."""
     settings = base_settings.model_copy(

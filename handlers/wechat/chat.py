@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.wechat import menus, service_log
+from handlers.wechat import approvals, menus, service_log
 from handlers.wechat import registration as registration_ui
 from handlers.wechat import report_desk as desk
 from handlers.wechat.inbound import InboundMessage
@@ -309,6 +309,7 @@ class WeChatChat:
                 report_fix.FLOW,
                 log_setup.FLOW,
                 desk.REJECT_FLOW,
+                approvals.REASON_FLOW,
             ):
                 await drafts.discard(turn.session, turn.person.id, flow)
             return turn.tr("Cancelled. Nothing was changed.")
@@ -351,6 +352,9 @@ class WeChatChat:
             return await sign_up(turn, int(rest))
         if said in HELP_WORDS:
             return help_text(turn.tr)
+        declining = await drafts.load(turn.session, turn.person.id, approvals.REASON_FLOW)
+        if declining is not None:
+            return await approvals.with_reason(turn, int(declining.data["entry_id"]), text)
         rejecting = await drafts.load(turn.session, turn.person.id, desk.REJECT_FLOW)
         if rejecting is not None:
             return await desk.reject_with_reason(turn, int(rejecting.data["report"]), text)
@@ -531,6 +535,8 @@ async def press(turn: Turn, data: str) -> str:
         return await care_answer(turn, parts[1], int(parts[2]))
     if parts[0] == "rp" and len(parts) >= 3 and all(p.isdigit() for p in parts[2:]):
         return await desk.press(turn, parts[1], [int(p) for p in parts[2:]])
+    if parts[0] == "lg" and len(parts) >= 3 and parts[2].isdigit():
+        return await approvals.press(turn, parts[1], parts[2:])
     return turn.tr("For now, please answer this one on Telegram.")
 
 
