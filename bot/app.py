@@ -70,7 +70,7 @@ def build_application(
     senders = {identity.TELEGRAM: notifier}
     if settings.wechat.enabled:
         senders[WECHAT] = application.bot_data[WECHAT_SENDER_KEY] = WeChatSender(
-            settings.wechat, session_factory, clock
+            settings.wechat, session_factory, clock, zone=settings.bot.zone
         )
     dispatcher = Dispatcher(
         session_factory,

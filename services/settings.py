@@ -358,6 +358,21 @@ class WeChatSettings(_Strict):
     callback_path: str = "/wechat/callback"
     # The API's address; tests point it at a local recorder.
     api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    # Outside the 48-hour customer-service window a notice can only go as a template
+    # message (模板消息). The template chosen in the account's console, and which of its
+    # fields take the notice's first line, the rest, the time and the closing remark.
+    # Empty id: no template messages (another linked channel is tried instead).
+    notice_template_id: str = ""
+    # The template's closing line: writing back reopens the 48-hour window.
+    template_remark: str = Field(default="回复“帮助”继续在公众号里操作。", max_length=100)
+    template_fields: dict[str, str] = Field(
+        default_factory=lambda: {
+            "title": "first",
+            "content": "keyword1",
+            "time": "keyword2",
+            "remark": "remark",
+        }
+    )
     # WeChat waits 5 seconds for a passive reply; work that takes longer is acknowledged
     # and its answer follows as a customer-service message.
     reply_within_seconds: float = Field(default=4.0, gt=0, le=4.5)

@@ -100,3 +100,30 @@ async def test_nobody_reachable_is_reported_not_dropped(db, router):
         )
     with pytest.raises(Unreachable, match="48-hour"):
         await _deliver(channels, person.id)
+
+
+async def test_outside_the_window_a_configured_template_carries_it(db, base_settings, stand_in):
+    clock = FixedClock()
+    wechat = base_settings.wechat.model_copy(
+        update={
+            "app_id": "wx1",
+            "app_secret": "s",
+            "api_base_url": f"{stand_in.url}/cgi-bin/",
+            "notice_template_id": "TPL-reminder",
+        }
+    )
+    sender = WeChatSender(wechat, db.session_factory, clock)
+    channels = ChannelRouter({"wechat": sender}, db.session_factory, groups="telegram")
+    async with db.session_factory.begin() as session:
+        person = await identity.resolve_person(
+            session,
+            identity.ChatUser(channel="wechat", external_id=OPEN_ID, chat_id=OPEN_ID),
+            now=clock.now() - timedelta(days=3),
+            default_language="zh_Hans",
+        )
+    delivery = await _deliver(channels, person.id)
+    assert delivery.channel == "wechat" and stand_in.sent == []
+    (template,) = stand_in.templates
+    assert template["touser"] == OPEN_ID and template["template_id"] == "TPL-reminder"
+    assert template["data"]["first"]["value"] == "明天 08:30 清洁家园"
+    assert template["data"]["keyword2"]["value"] == "2026-11-27 10:00"

@@ -32,6 +32,7 @@ class WeChatStandIn:
 
     sent: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[bytes] = field(default_factory=list)
+    templates: list[dict[str, Any]] = field(default_factory=list)
     picture_delay: float = 0.0
     url: str = ""
 
@@ -43,6 +44,10 @@ class WeChatStandIn:
             assert request.query["access_token"] == "ACCESS"
             self.sent.append(await request.json(loads=json.loads))
             return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+        async def template_send(request: web.Request) -> web.Response:
+            self.templates.append(await request.json(loads=json.loads))
+            return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": 1})
 
         async def upload(request: web.Request) -> web.Response:
             assert request.query["type"] == "image"
@@ -60,6 +65,7 @@ class WeChatStandIn:
                 web.get("/cgi-bin/token", token),
                 web.post("/cgi-bin/message/custom/send", custom_send),
                 web.post("/cgi-bin/media/upload", upload),
+                web.post("/cgi-bin/message/template/send", template_send),
                 web.get("/pic/{name}", picture),
             ]
         )

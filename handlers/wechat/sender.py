@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 WECHAT = "wechat"
 # Customer-service messages reach a follower only this long after they last wrote.
 SERVICE_WINDOW = timedelta(hours=48)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 # WeChat's limit for a customer-service text is 2048 bytes.
 TEXT_LIMIT_BYTES = 2000
 # errcode -> the person cannot get customer-service messages now (unfollowed, window
@@ -73,11 +75,40 @@ def numbered_menu(buttons: list[list[dict[str, Any]]]) -> tuple[list[str], dict[
 
 class WeChatSender:
     def __init__(
-        self, settings: WeChatSettings, session_factory: SessionFactory, clock: Clock
+        self,
+        settings: WeChatSettings,
+        session_factory: SessionFactory,
+        clock: Clock,
+        *,
+        zone: ZoneInfo = SHANGHAI,
     ) -> None:
+        self._zone = zone
         self._client = ConfigurableClient(settings)
+        self._settings = settings
         self._session_factory = session_factory
         self._clock = clock
+
+    async def _as_template(self, open_id: str, text: str) -> Delivery:
+        fields = self._settings.template_fields
+        title, _, rest = text.partition("\n")
+        now = self._clock.now().astimezone(self._zone)
+        data = {
+            fields["title"]: {"value": fit(title, 200)},
+            fields["content"]: {"value": fit(rest.strip() or title, 600)},
+            fields["time"]: {"value": f"{now:%Y-%m-%d %H:%M}"},
+            fields["remark"]: {"value": self._settings.template_remark},
+        }
+        try:
+            await asyncio.to_thread(
+                self._client.message.send_template, open_id, self._settings.notice_template_id, data
+            )
+        except WeChatClientException as exc:
+            if exc.errcode in UNREACHABLE_CODES | {43101}:  # 43101: the user refused it
+                raise Unreachable(f"WeChat {exc.errcode}: {exc.errmsg}") from exc
+            raise TemporaryFailure(f"WeChat {exc.errcode}: {exc.errmsg}") from exc
+        except OSError as exc:
+            raise TemporaryFailure(str(exc)) from exc
+        return Delivery(WECHAT, open_id, "")
 
     async def send_text(self, open_id: str, text: str) -> None:
         await asyncio.to_thread(self._client.message.send_text, open_id, fit(text))
@@ -112,7 +143,10 @@ class WeChatSender:
         if account is None or not account.reachable:
             raise Unreachable(f"person {person_id} has no WeChat account")
         if self._clock.now() - account.last_seen_at > SERVICE_WINDOW:
-            raise Unreachable("outside WeChat's 48-hour customer-service window")
+            if not self._settings.notice_template_id:
+                raise Unreachable("outside WeChat's 48-hour customer-service window")
+            # Buttons cannot be pressed by number out here; the remark says to write back.
+            return await self._as_template(account.chat_id, text)
         lines, _ = numbered_menu(buttons)
         if location:
             lines.append(f"📍 {location['latitude']:.5f}, {location['longitude']:.5f}")
