@@ -27,7 +27,7 @@ from services.notifier import Action
 from services.reminders import Moment
 
 NOTE_FLOW = "carenote"
-VISIT_MINUTES = (30, 60, 90, 120)
+VISIT_MINUTES = care.VISIT_MINUTES
 
 
 def _moment(w: Work) -> Moment:

@@ -571,6 +571,10 @@ async def acknowledge(session: AsyncSession, actor: Person, task_id: int, at: Mo
     return task
 
 
+# The choices offered for a visit's service time (minutes).
+VISIT_MINUTES = (30, 60, 90, 120)
+
+
 async def log_visit(session: AsyncSession, actor: Person, task_id: int, minutes: int, at: Moment):
     """A completed visit's minutes into the ledger (a leader approves them as usual)."""
     task, elder = await _task(session, task_id)

@@ -587,3 +587,50 @@ async def test_an_officer_rejects_a_report_with_a_typed_reason_on_wechat(server,
     assert "不予受理" in await server.text(OFFICER, "车辆已驶离，现场无违停")
     await server.runner.dispatch()
     assert any("车辆已驶离" in t for t in stand_in.texts_to(RESIDENT))
+
+
+async def test_a_weekly_visit_is_answered_and_its_minutes_logged_on_wechat(
+    server, stand_in, catalogs
+):
+    monday_9am = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+    settings = server.settings
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        caller = await helpers.person(session)
+        await helpers.register(session, caller, settings.registration, name="陈队员")
+        await teams.join_team(session, caller, team, now=helpers.NOW)
+        grid = await helpers.grid(session)
+        elder = await elders.create_elder(
+            session,
+            admin,
+            elders.ElderDetails(
+                name="王秀英",
+                phone="0571-8888 1234",
+                address="东风路 12 号",
+                grid_id=grid.id,
+                team_id=team.id,
+                birthday=None,
+                family_name=None,
+                family_phone=None,
+                family_alerts=False,
+                notes=None,
+            ),
+            now=helpers.NOW,
+        )
+        elder.visit_weekday = 0  # Mondays
+        await elders.set_carer(
+            session, admin, elder.id, caller.id, CarerRole.CALLER, now=helpers.NOW
+        )
+        code = await channel_link.issue_code(session, caller, channel="telegram", now=monday_9am)
+    server.clock.moment = monday_9am
+    await server.text(RESIDENT, f"绑定 {code}")
+    async with server.db.session_factory.begin() as session:
+        await care.plan_care(session, Moment(settings, catalogs, monday_9am))
+    await server.runner.dispatch()
+    last = stand_in.texts_to(RESIDENT)[-1]
+    assert "上门" in last or "探访" in last, last  # the visit prompt came last
+    visited = await server.text(RESIDENT, "2")  # 【2】✅ visited, all is well
+    assert "【2】1 小时" in visited
+    logged = await server.text(RESIDENT, "2")
+    assert "已提交审核" in logged and "1 小时" in logged

@@ -26,6 +26,7 @@ from handlers.wechat import report_desk as desk
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
 from models import (
+    CareKind,
     Grid,
     Person,
     ProcessedUpdate,
@@ -40,6 +41,7 @@ from services import (
     drafts,
     identity,
     ledger,
+    ledger_text,
     log_setup,
     outbox,
     registration,
@@ -61,9 +63,9 @@ from services.errors import (
     ReportStateConflict,
     StaleAction,
 )
-from services.i18n import N_, Catalogs, Translator, render
+from services.i18n import N_, Catalogs, Translator, format_duration, render
 from services.jobs import JobRequests
-from services.ledger_text import minutes_summary
+from services.ledger_text import EntryLabel, minutes_summary
 from services.notifier import Notice
 from services.posts import CHECKIN_PAYLOAD_PREFIX
 from services.reminders import Moment
@@ -531,8 +533,8 @@ async def press(turn: Turn, data: str) -> str:
     """The buttons WeChat users can press by number: elder-care answers and every step
     of a report (handlers/wechat/report_desk.py)."""
     parts = data.split(":")
-    if len(parts) == 3 and parts[0] == "ca" and parts[2].isdigit():
-        return await care_answer(turn, parts[1], int(parts[2]))
+    if parts[0] == "ca" and len(parts) in (3, 4) and all(p.isdigit() for p in parts[2:]):
+        return await care_answer(turn, parts[1], int(parts[2]), *map(int, parts[3:]))
     if parts[0] == "rp" and len(parts) >= 3 and all(p.isdigit() for p in parts[2:]):
         return await desk.press(turn, parts[1], [int(p) for p in parts[2:]])
     if parts[0] == "lg" and len(parts) >= 3 and parts[2].isdigit():
@@ -723,9 +725,20 @@ async def check_in_by_code(turn: Turn, code: str) -> str:
 # --- elder care: the numbered answers to a call prompt ------------------------------------
 
 
-async def care_answer(turn: Turn, action: str, task_id: int) -> str:
+async def care_answer(turn: Turn, action: str, task_id: int, minutes: int = 0) -> str:
     tr, session, person = turn.tr, turn.session, turn.person
     at = Moment(turn.settings, turn.catalogs, turn.now)
+    if action == "log" and minutes in care.VISIT_MINUTES:
+        entry = await care.log_visit(session, person, task_id, minutes, at)
+        for person_id, notice in await ledger_text.approval_notices(
+            session, entry, turn.settings.shifts
+        ):
+            await turn.enqueue(person_id, notice)
+        return tr("📨 Sent for approval: {entry}. You will be told the answer.").format(
+            entry=EntryLabel(entry, turn.settings.shifts).localize(tr)
+        )
+    if action == "nolog":
+        return tr("✅ Thank you! Recorded: all is well.")
     if action == "num":
         elder = await care.contact(session, person, task_id)
         text = tr("📞 {phone} · 📍 {address}").format(phone=elder.phone, address=elder.address)
@@ -734,6 +747,13 @@ async def care_answer(turn: Turn, action: str, task_id: int) -> str:
         text = tr("✅ Thank you! Recorded: all is well.")
         if task.escalated_at is not None:
             text += " " + tr("Everyone who was alerted gets the all-clear.")
+        if task.kind == CareKind.VISIT:
+            options = [
+                (format_duration(tr, m), f"ca:log:{task.id}:{m}") for m in care.VISIT_MINUTES
+            ]
+            options.append((tr("No, thanks"), f"ca:nolog:{task.id}"))
+            lines = await menus.offer(turn, options)
+            text = "\n".join([text, tr("Log the visit's service time?"), *lines])
     elif action == "help":
         await care.needs_help(session, person, task_id, at)
         text = tr("🆘 The team leader and the grid officer have been alerted.")
