@@ -22,7 +22,7 @@ from models import Community, Grid
 from services import registration
 from services.errors import AlreadyRegistered, StaleAction
 from services.org import active_communities, active_grids, place_label
-from services.registration import AVAILABILITY_OPTIONS, RegistrationState, Step
+from services.registration import AVAILABILITY_OPTIONS, PRIVACY_NOTICE, RegistrationState, Step
 
 PREFIX = "reg"
 
@@ -103,14 +103,7 @@ async def prompt(w: Work, state: RegistrationState) -> list[Message]:
         return [Message(text, keyboard(rows))]
     if state.step is Step.CONSENT:
         organisation = settings.organisation.label(tr.language)
-        text = head + tr(
-            "Privacy notice\n\n"
-            "{organisation} keeps your name, mobile number, community and availability "
-            "to organise volunteer service and record your service hours. Your mobile "
-            "number is shown only to your team leaders and the campaign office, never "
-            "in group chats. You can ask an administrator to delete your data at any time.\n\n"
-            "Do you agree?"
-        ).format(organisation=organisation)
+        text = head + tr(PRIVACY_NOTICE).format(organisation=organisation)
         rows = [
             [button(tr("I agree"), f"{PREFIX}:yes"), button(tr("I do not agree"), f"{PREFIX}:no")]
         ]

@@ -44,6 +44,16 @@ class Step(StrEnum):
     SUMMARY = "summary"
 
 
+# The privacy notice every channel shows before the summary ({organisation}).
+PRIVACY_NOTICE = N_(
+    "Privacy notice\n\n"
+    "{organisation} keeps your name, mobile number, community and availability "
+    "to organise volunteer service and record your service hours. Your mobile "
+    "number is shown only to your team leaders and the campaign office, never "
+    "in group chats. You can ask an administrator to delete your data at any time.\n\n"
+    "Do you agree?"
+)
+
 ORDER = tuple(Step)
 # Fields a person can change from the summary; community leads on to grid.
 EDITABLE = (Step.NAME, Step.PHONE, Step.COMMUNITY, Step.AVAILABILITY, Step.SKILLS)

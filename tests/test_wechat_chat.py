@@ -271,17 +271,17 @@ async def test_linking_makes_one_person_of_both_accounts(server):
     assert "有误或已过期" in await server.text(RESIDENT, f"绑定 {code}")
 
 
-async def test_a_linked_volunteer_answers_the_daily_call_and_sees_minutes_on_wechat(
-    server, stand_in, catalogs
-):
-    """The caller registered on Telegram, linked WeChat, and gets the prompt there."""
-    monday_9am = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
-    settings = server.settings
+MONDAY_9AM = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+async def _caller_of_an_elder(server, *, visit_weekday: int | None = None) -> str:
+    """陈队员 (registered on Telegram) calls 王秀英 every day; returns a code to link his
+    WeChat."""
     async with server.db.session_factory.begin() as session:
         admin = await helpers.person(session, admin=True)
         team = await helpers.team(session, admin)
         caller = await helpers.person(session)
-        await helpers.register(session, caller, settings.registration, name="陈队员")
+        await helpers.register(session, caller, server.settings.registration, name="陈队员")
         await teams.join_team(session, caller, team, now=helpers.NOW)
         officer = await helpers.person(session)
         grid = await helpers.grid(session)
@@ -303,15 +303,24 @@ async def test_a_linked_volunteer_answers_the_daily_call_and_sees_minutes_on_wec
             ),
             now=helpers.NOW,
         )
+        elder.visit_weekday = visit_weekday
         await elders.set_carer(
             session, admin, elder.id, caller.id, CarerRole.CALLER, now=helpers.NOW
         )
-        code = await channel_link.issue_code(session, caller, channel="telegram", now=monday_9am)
-    server.clock.moment = monday_9am
+        return await channel_link.issue_code(session, caller, channel="telegram", now=MONDAY_9AM)
+
+
+async def test_a_linked_volunteer_answers_the_daily_call_and_sees_minutes_on_wechat(
+    server, stand_in, catalogs
+):
+    """The caller registered on Telegram, linked WeChat, and gets the prompt there."""
+    settings = server.settings
+    code = await _caller_of_an_elder(server)
+    server.clock.moment = MONDAY_9AM
     assert "已绑定" in await server.text(RESIDENT, f"绑定 {code}")
 
     async with server.db.session_factory.begin() as session:
-        await care.plan_care(session, Moment(settings, catalogs, monday_9am))
+        await care.plan_care(session, Moment(settings, catalogs, MONDAY_9AM))
     await server.runner.dispatch()
     (prompt,) = stand_in.texts_to(RESIDENT)
     assert "王秀英" in prompt and "【1】📱 显示电话" in prompt and "【4】📵 没联系上" in prompt
@@ -592,41 +601,12 @@ async def test_an_officer_rejects_a_report_with_a_typed_reason_on_wechat(server,
 async def test_a_weekly_visit_is_answered_and_its_minutes_logged_on_wechat(
     server, stand_in, catalogs
 ):
-    monday_9am = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
     settings = server.settings
-    async with server.db.session_factory.begin() as session:
-        admin = await helpers.person(session, admin=True)
-        team = await helpers.team(session, admin)
-        caller = await helpers.person(session)
-        await helpers.register(session, caller, settings.registration, name="陈队员")
-        await teams.join_team(session, caller, team, now=helpers.NOW)
-        grid = await helpers.grid(session)
-        elder = await elders.create_elder(
-            session,
-            admin,
-            elders.ElderDetails(
-                name="王秀英",
-                phone="0571-8888 1234",
-                address="东风路 12 号",
-                grid_id=grid.id,
-                team_id=team.id,
-                birthday=None,
-                family_name=None,
-                family_phone=None,
-                family_alerts=False,
-                notes=None,
-            ),
-            now=helpers.NOW,
-        )
-        elder.visit_weekday = 0  # Mondays
-        await elders.set_carer(
-            session, admin, elder.id, caller.id, CarerRole.CALLER, now=helpers.NOW
-        )
-        code = await channel_link.issue_code(session, caller, channel="telegram", now=monday_9am)
-    server.clock.moment = monday_9am
+    code = await _caller_of_an_elder(server, visit_weekday=0)  # visits on Mondays
+    server.clock.moment = MONDAY_9AM
     await server.text(RESIDENT, f"绑定 {code}")
     async with server.db.session_factory.begin() as session:
-        await care.plan_care(session, Moment(settings, catalogs, monday_9am))
+        await care.plan_care(session, Moment(settings, catalogs, MONDAY_9AM))
     await server.runner.dispatch()
     last = stand_in.texts_to(RESIDENT)[-1]
     assert "上门" in last or "探访" in last, last  # the visit prompt came last

@@ -9,7 +9,12 @@ from models import Community, Grid
 from services import org, registration
 from services.errors import NothingChosen, UnknownChoice
 from services.i18n import Translator
-from services.registration import AVAILABILITY_OPTIONS, RegistrationState, Step
+from services.registration import (
+    AVAILABILITY_OPTIONS,
+    PRIVACY_NOTICE,
+    RegistrationState,
+    Step,
+)
 
 if TYPE_CHECKING:
     from handlers.wechat.chat import Turn
@@ -70,14 +75,7 @@ async def prompt(turn: Turn, state: RegistrationState) -> str:
     organisation = settings.organisation.label(tr.language)
     return (
         head
-        + tr(
-            "Privacy notice\n\n"
-            "{organisation} keeps your name, mobile number, community and availability "
-            "to organise volunteer service and record your service hours. Your mobile "
-            "number is shown only to your team leaders and the campaign office, never "
-            "in group chats. You can ask an administrator to delete your data at any time.\n\n"
-            "Do you agree?"
-        ).format(organisation=organisation)
+        + tr(PRIVACY_NOTICE).format(organisation=organisation)
         + "\n1. "
         + tr("I agree")
         + "\n2. "
