@@ -48,16 +48,10 @@ async def _card_message(w: Work, report: Report, *, audit: bool = False) -> Mess
         viewer=w.person,
         audit=audit,
     )
-    if report.assignee_id == w.person.id and not await reports.may_handle(
-        w.session, w.person, report
-    ):
-        actions = report_views.task_actions(report)
-    else:
+    actions = await report_views.viewer_actions(w.session, report, w.person)
+    if await reports.may_handle(w.session, w.person, report):
         # Back to the list: a morning's queue is cleared one report after another.
-        actions = (
-            *report_views.handler_actions(report, admin=w.person.is_admin),
-            (Action(N_("📋 Open reports"), "rp:queue:0"),),
-        )
+        actions = (*actions, (Action(N_("📋 Open reports"), "rp:queue:0"),))
     return Message(body.localize(w.tr), markup(w, actions))
 
 
@@ -96,17 +90,15 @@ async def queue_response(w: Work) -> Response:
 def _list(
     w: Work, title: str, items: list[Report], *, action: str = "view", extra: list | None = None
 ) -> Response:
-    tr, settings = w.tr, w.deps.settings
-    rows = []
-    for report in items:
-        created = report.created_at.astimezone(settings.bot.zone)
-        label = "{ticket} · {category} · {status} · {time}".format(
-            ticket=ticket(report.id),
-            category=CategoryLabel(settings.reports, report.category).localize(tr),
-            status=StatusLabel(report.status).localize(tr),
-            time=f"{created:%m-%d %H:%M}",
-        )
-        rows.append([button(label, f"rp:{action}:{report.id}")])
+    rows = [
+        [
+            button(
+                report_views.list_line(w.tr, report, w.deps.settings),
+                f"rp:{action}:{report.id}",
+            )
+        ]
+        for report in items
+    ]
     return Response.say(title, keyboard(rows + (extra or [])))
 
 
@@ -210,14 +202,16 @@ async def _duplicate_choices(w: Work, report: Report, _: list[int]) -> Response:
     candidates = await reports.duplicate_candidates(w.session, report)
     if not candidates:
         return Response(popup=w.tr("No other open report of this kind in this grid."), alert=True)
-    tr, settings = w.tr, w.deps.settings
-    rows = []
-    for other in candidates:
-        created = other.created_at.astimezone(settings.bot.zone)
-        flag = "⚠️ " if other.id == report.probable_duplicate_of else ""
-        place = other.address or f"{other.latitude:.4f},{other.longitude:.4f}"
-        label = f"{flag}{ticket(other.id)} · {created:%m-%d %H:%M} · {place}"
-        rows.append([button(label, f"rp:dof:{report.id}:{other.id}")])
+    tr, zone = w.tr, w.deps.settings.bot.zone
+    rows = [
+        [
+            button(
+                report_views.candidate_line(report, other, zone),
+                f"rp:dof:{report.id}:{other.id}",
+            )
+        ]
+        for other in candidates
+    ]
     rows.append([button(tr("◀ Back"), f"rp:view:{report.id}")])
     text = tr("{ticket} is the same problem as which report?").format(ticket=ticket(report.id))
     return Response(edit=Message(text, keyboard(rows)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -72,6 +72,15 @@ class Moment:
 
     def local(self) -> datetime:
         return self.now.astimezone(self.zone)
+
+    def weekly_slot(self, weekday: int, at_time: time) -> datetime | None:
+        """This week's moment for a weekly push (the call-up, the digest) when it is due
+        now, within the grace window; None otherwise."""
+        local = self.local()
+        slot = local.replace(hour=at_time.hour, minute=at_time.minute, second=0, microsecond=0)
+        if local.weekday() != weekday or not slot <= local <= slot + self.grace:
+            return None
+        return slot
 
 
 def _first_offset(settings: Settings) -> int:
@@ -398,16 +407,10 @@ def is_statutory_holiday(day: date) -> bool:
 async def plan_callups(session: AsyncSession, at: Moment) -> int:
     """On the call-up day at the call-up time: under-filled shifts of tomorrow get a call."""
     settings = at.settings.reminders
-    local = at.local()
-    moment = local.replace(
-        hour=settings.callup_time.hour,
-        minute=settings.callup_time.minute,
-        second=0,
-        microsecond=0,
-    )
-    if local.weekday() != settings.callup_weekday or not moment <= local <= moment + at.grace:
+    moment = at.weekly_slot(settings.callup_weekday, settings.callup_time)
+    if moment is None:
         return 0
-    tomorrow = local.date() + timedelta(days=1)
+    tomorrow = moment.date() + timedelta(days=1)
     if settings.callup_on_holiday == "skip" and is_statutory_holiday(tomorrow):
         return 0
     start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=at.zone)
@@ -553,16 +556,10 @@ class Digest:
 
 async def plan_digests(session: AsyncSession, at: Moment) -> int:
     settings = at.settings.reminders
-    local = at.local()
-    moment = local.replace(
-        hour=settings.digest_time.hour,
-        minute=settings.digest_time.minute,
-        second=0,
-        microsecond=0,
-    )
-    if local.weekday() != settings.digest_weekday or not moment <= local <= moment + at.grace:
+    moment = at.weekly_slot(settings.digest_weekday, settings.digest_time)
+    if moment is None:
         return 0
-    this_week = local.date() - timedelta(days=local.weekday())
+    this_week = moment.date() - timedelta(days=moment.weekday())
     last_week = this_week - timedelta(days=7)
     written = 0
     for team in (await session.exec(select(Team))).all():

@@ -107,6 +107,22 @@ class ReportCard:
         return "\n".join(lines)
 
 
+def list_line(tr: Translator, report: Report, settings: Settings) -> str:
+    """A report in a list: R000012 · 占道经营 · 等待受理 · 11-27 09:33."""
+    created = report.created_at.astimezone(settings.bot.zone)
+    category = CategoryLabel(settings.reports, report.category).localize(tr)
+    status = StatusLabel(report.status).localize(tr)
+    return f"{ticket(report.id)} · {category} · {status} · {created:%m-%d %H:%M}"
+
+
+def candidate_line(report: Report, other: Report, zone: ZoneInfo) -> str:
+    """A possible original of `report`: ⚠️ flags the probable duplicate found at submission."""
+    created = other.created_at.astimezone(zone)
+    flag = "⚠️ " if other.id == report.probable_duplicate_of else ""
+    place = other.address or f"{other.latitude:.4f},{other.longitude:.4f}"
+    return f"{flag}{ticket(other.id)} · {created:%m-%d %H:%M} · {place}"
+
+
 def outcome_lines(tr: Translator, report: Report) -> list[str]:
     """What became of a report: the result, the reason it was rejected, its original."""
     lines = []
@@ -260,6 +276,15 @@ def handler_actions(report: Report, *, admin: bool = False) -> tuple[tuple[Actio
     if admin and (report.reporter_id is not None or report.contact):
         rows.append((Action(N_("🔍 Who reported (audit)"), f"rp:who:{report.id}"),))
     return tuple(rows)
+
+
+async def viewer_actions(
+    session: AsyncSession, report: Report, viewer: Person
+) -> tuple[tuple[Action, ...], ...]:
+    """The volunteer with the task sees its buttons; handlers see theirs."""
+    if report.assignee_id == viewer.id and not await reports.may_handle(session, viewer, report):
+        return task_actions(report)
+    return handler_actions(report, admin=viewer.is_admin)
 
 
 def task_actions(report: Report) -> tuple[tuple[Action, ...], ...]:

@@ -12,7 +12,7 @@ from models import Report
 from services import drafts, org, report_actions, report_fix, report_views, reports
 from services.errors import PermissionDenied
 from services.i18n import N_
-from services.report_labels import CategoryLabel, StatusLabel, ticket
+from services.report_labels import ticket
 from services.roles import Role, roles_of
 
 if TYPE_CHECKING:
@@ -30,14 +30,11 @@ async def queue(turn: Turn) -> str:
     open_reports = await reports.queue(turn.session, turn.person, limit=QUEUE_SIZE)
     if not open_reports:
         return turn.tr("🎉 No open reports in your grids.")
-    tr, settings = turn.tr, turn.settings
-    options = []
-    for report in open_reports:
-        created = report.created_at.astimezone(settings.bot.zone)
-        category = CategoryLabel(settings.reports, report.category).localize(tr)
-        status = StatusLabel(report.status).localize(tr)
-        label = f"{ticket(report.id)} · {category} · {status} · {created:%m-%d %H:%M}"
-        options.append((label, f"rp:view:{report.id}"))
+    tr = turn.tr
+    options = [
+        (report_views.list_line(tr, report, turn.settings), f"rp:view:{report.id}")
+        for report in open_reports
+    ]
     lines = await menus.offer(turn, options)
     return "\n".join([tr("📋 Open reports, oldest first. Reply a number to handle it:"), *lines])
 
@@ -50,12 +47,7 @@ async def card(turn: Turn, report: Report) -> str:
     body = await report_views.card(
         turn.session, report, settings=settings.reports, zone=settings.bot.zone, viewer=turn.person
     )
-    if report.assignee_id == turn.person.id and not await reports.may_handle(
-        turn.session, turn.person, report
-    ):
-        actions = report_views.task_actions(report)
-    else:
-        actions = report_views.handler_actions(report, admin=turn.person.is_admin)
+    actions = await report_views.viewer_actions(turn.session, report, turn.person)
     options = [(turn.tr(a.label), a.data) for row in actions for a in row]
     options.append((turn.tr(QUEUE), "rp:queue:0"))
     return "\n".join([body.localize(turn.tr), *await menus.offer(turn, options)])
@@ -173,13 +165,10 @@ async def _duplicate_choices(turn: Turn, report: Report) -> str:
     if not candidates:
         return turn.tr("No other open report of this kind in this grid.")
     zone = turn.settings.bot.zone
-    options = []
-    for other in candidates:
-        created = other.created_at.astimezone(zone)
-        flag = "⚠️ " if other.id == report.probable_duplicate_of else ""
-        place = other.address or f"{other.latitude:.4f},{other.longitude:.4f}"
-        label = f"{flag}{ticket(other.id)} · {created:%m-%d %H:%M} · {place}"
-        options.append((label, f"rp:dof:{report.id}:{other.id}"))
+    options = [
+        (report_views.candidate_line(report, other, zone), f"rp:dof:{report.id}:{other.id}")
+        for other in candidates
+    ]
     question = turn.tr("{ticket} is the same problem as which report?").format(
         ticket=ticket(report.id)
     )
