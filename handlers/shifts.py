@@ -18,28 +18,20 @@ from handlers.common import (
     pager_row,
     paginate,
     respond,
+    tell,
     work,
 )
 from handlers.context import BotContext
 from models import SignupStatus, Volunteer
-from services import drafts, shifts, signups
+from services import drafts, roster_text, shift_actions, shifts, signups
 from services.calendar import shifts_calendar
 from services.errors import NotRegistered, StaleAction
-from services.i18n import N_
-from services.notifier import Action, Notice
-from services.profile import real_name
+from services.shift_actions import CANCEL_FLOW, CANCEL_REASONS, OTHER_REASON, cancel_reason
 from services.shift_cards import ShiftCard
-from services.shifts import ShiftInfo, shift_label
+from services.shifts import ShiftInfo
 
 SHIFTS_PER_PAGE = 6
 ALL_KINDS = "-"
-CANCEL_FLOW = "cancelreason"
-CANCEL_REASONS = {
-    "sick": N_("I am ill"),
-    "work": N_("Work came up"),
-    "family": N_("Family matters"),
-    "away": N_("I am away"),
-}
 STATUS_MARKS = {
     SignupStatus.CONFIRMED: "✅",
     SignupStatus.WAITLISTED: "⏳",
@@ -52,8 +44,7 @@ def _zone(w: Work):
 
 
 def shift_line(w: Work, info: ShiftInfo) -> str:
-    label = shift_label(info.shift, w.deps.settings.shifts, _zone(w), info.post).localize(w.tr)
-    return f"{label} ({info.taken}/{info.shift.capacity})"
+    return roster_text.shift_line(w.tr, info, w.deps.settings)
 
 
 # --- /shifts ---------------------------------------------------------------------------------
@@ -221,9 +212,9 @@ async def on_my_button(update: Update, context: BotContext) -> None:
             response = await _ask_reason(w, int_arg(shift_id))
         elif action == "why":
             shift_id, code = callback_args(update, 2)
-            if code not in CANCEL_REASONS and code != "other":
+            if code not in CANCEL_REASONS and code != OTHER_REASON:
                 raise StaleAction()
-            if code == "other":
+            if code == OTHER_REASON:
                 await drafts.save(
                     w.session,
                     w.person.id,
@@ -236,9 +227,7 @@ async def on_my_button(update: Update, context: BotContext) -> None:
                     edit=Message(w.tr("Please type the reason in a few words (or /cancel)."))
                 )
             else:
-                response = await cancel_with_reason(
-                    w, int_arg(shift_id), w.tr(CANCEL_REASONS[code])
-                )
+                response = await cancel_with_reason(w, int_arg(shift_id), cancel_reason(w.tr, code))
         else:
             raise StaleAction()
     await respond(update, response)
@@ -263,40 +252,17 @@ async def _ask_reason(w: Work, shift_id: int) -> Response:
 
 async def cancel_with_reason(w: Work, shift_id: int, reason: str) -> Response:
     """Cancel one's place; the waitlist and (when late) the leaders are told."""
-    change = await signups.cancel(
-        w.session,
-        w.person,
-        shift_id,
-        reason=reason,
-        settings=w.deps.settings.shifts,
-        zone=_zone(w),
-        now=w.now,
+    outcome = await shift_actions.cancel_place(
+        w.session, w.person, shift_id, reason, settings=w.deps.settings, now=w.now
     )
-    await drafts.discard(w.session, w.person.id, CANCEL_FLOW)
-    info = await shifts.info(w.session, shift_id)
-    label = shift_label(info.shift, w.deps.settings.shifts, _zone(w), info.post)
     text = w.tr("Cancelled: {shift}. Thank you for letting us know.").format(
-        shift=label.localize(w.tr)
+        shift=outcome.label.localize(w.tr)
     )
-    if change.late_to:
+    if outcome.late:
         text += "\n" + w.tr("It is close to the start, so your leader has been told.")
-    for person_id in change.promoted:
-        await w.enqueue(person_id, promoted_notice(label))
-    late = Notice(
-        N_("⚠️ {name} cancelled {shift} close to the start. Reason: {reason}"),
-        {"name": await real_name(w.session, w.person.id), "shift": label, "reason": reason},
-    )
-    for leader in change.late_to:
-        await w.enqueue(leader, late)
+    await tell(w, outcome.outgoing)
     w.deps.jobs.request_refresh(shift_id)
     return Response(edit=Message(text))
-
-
-def promoted_notice(label) -> Notice:
-    return Notice(
-        N_("🎉 A place opened up: you are now signed up for {shift}. See /myshifts."),
-        {"shift": label},
-    )
 
 
 async def on_cancel_reason_text(w: Work, text: str) -> tuple[Response, list]:
@@ -330,47 +296,25 @@ async def _send_calendar(update: Update, context: BotContext) -> None:
 # --- a leader's assignment ---------------------------------------------------------------
 
 
-def invitation_notice(label, leader_name: str, shift_id: int) -> Notice:
-    return Notice(
-        N_("✉️ {leader} has put you on {shift}. Can you come?"),
-        {"leader": leader_name, "shift": label},
-        actions=(
-            (
-                Action(N_("✅ I will come"), f"asg:yes:{shift_id}"),
-                Action(N_("❌ I cannot"), f"asg:no:{shift_id}"),
-            ),
-        ),
-    )
-
-
 async def on_assignment_button(update: Update, context: BotContext) -> None:
     action = (update.callback_query.data or "").split(":")[1]
     if action not in ("yes", "no"):
         raise StaleAction()
     (shift_id,) = callback_args(update, 1)
     async with work(update, context) as w:
-        change = await signups.answer_invitation(
+        outcome = await shift_actions.answer_invitation(
             w.session,
             w.person,
             int_arg(shift_id),
             accept=action == "yes",
-            settings=w.deps.settings.shifts,
-            zone=_zone(w),
+            settings=w.deps.settings,
             now=w.now,
         )
-        info = await shifts.info(w.session, change.shift.id)
-        label = shift_label(info.shift, w.deps.settings.shifts, _zone(w), info.post)
         text = (
             w.tr("✅ Thank you! You are signed up for {shift}.")
             if action == "yes"
             else w.tr("Understood: you are not on {shift}. Your leader has been told.")
-        ).format(shift=label.localize(w.tr))
-        if action == "no":
-            name = await real_name(w.session, w.person.id)
-            declined = Notice(N_("{name} cannot come to {shift}."), {"name": name, "shift": label})
-            for leader in change.late_to:
-                await w.enqueue(leader, declined)
-            for person_id in change.promoted:
-                await w.enqueue(person_id, promoted_notice(label))
-        w.deps.jobs.request_refresh(change.shift.id)
+        ).format(shift=outcome.label.localize(w.tr))
+        await tell(w, outcome.outgoing)
+        w.deps.jobs.request_refresh(outcome.shift_id)
     await respond(update, Response(edit=Message(text)))

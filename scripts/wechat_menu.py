@@ -24,13 +24,17 @@ MENU = {
             "name": "志愿服务",
             "sub_button": [
                 {"type": "click", "name": "报名班次", "key": "SHIFTS"},
+                {"type": "click", "name": "我的班次", "key": "MYSHIFTS"},
                 {"type": "click", "name": "我的时长", "key": "MINUTES"},
+                {"type": "click", "name": "记录时长", "key": "LOG"},
             ],
         },
         {
             "name": "我的",
             "sub_button": [
                 {"type": "click", "name": "我的举报", "key": "MYREPORTS"},
+                {"type": "click", "name": "待办举报", "key": "QUEUE"},
+                {"type": "click", "name": "班次名单", "key": "ROSTER"},
                 {"type": "click", "name": "使用帮助", "key": "HELP"},
             ],
         },

@@ -32,6 +32,7 @@ from services import grid_map, org
 from services.i18n import Catalogs
 from services.settings import Settings
 from tests.wechat_fakes import stand_in  # noqa: F401 (a fixture for the WeChat tests)
+from tests.wechat_server import server  # noqa: F401 (a fixture for the WeChat tests)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgres"]

@@ -8,149 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import time
-import xml.etree.ElementTree as ElementTree
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func
 from sqlmodel import select
-from wechatpy.crypto import WeChatCrypto
 
-from bot.app import JOB_RUNNER_KEY, build_application
-from bot.runtime import wechat_callback
 from bot.web import start_web
 from models import CarerRole, ChatIdentity, GridOfficer, MemberRole, Notification, Report
 from services import care, channel_link, elders, identity, teams
 from services.reminders import Moment
 from tests.services import helpers
 from tests.wechat_fakes import PICTURE, FixedClock
+from tests.wechat_server import ACCOUNT, TOKEN
 
-TOKEN = "civicToken2026"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-APP_ID = "wx0123456789abcdef"
-ACCOUNT = "gh_civic"
 RESIDENT, OFFICER = "oResident000000000000000001", "oOfficer0000000000000000001"
 IN_DONGFENG_2 = (30.2725, 120.1675)
-
-
-@dataclass
-class Server:
-    http: httpx.AsyncClient
-    base: str
-    callback: Any
-    crypto: WeChatCrypto
-    db: Any
-    clock: FixedClock
-    settings: Any
-    runner: Any
-    next_id: int = 1000
-
-    async def post(
-        self, xml_body: str, *, tamper: bool = False, signed_at: float | None = None
-    ) -> httpx.Response:
-        timestamp, nonce = str(int(signed_at or time.time())), "nonce42"
-        encrypted = self.crypto.encrypt_message(xml_body, nonce, timestamp)
-        msg_signature = ElementTree.fromstring(encrypted).findtext("MsgSignature")
-        if tamper:
-            msg_signature = msg_signature[:-1] + ("0" if msg_signature[-1] != "0" else "1")
-        signature = hashlib.sha1("".join(sorted([TOKEN, timestamp, nonce])).encode()).hexdigest()
-        query = {
-            "signature": signature,
-            "timestamp": timestamp,
-            "nonce": nonce,
-            "encrypt_type": "aes",
-            "msg_signature": msg_signature,
-        }
-        return await self.http.post(f"{self.base}/wechat/callback", params=query, content=encrypted)
-
-    async def say(self, open_id: str, xml_inner: str, *, msg_id: int | None = None) -> str:
-        """A message from a user; the decrypted passive reply's text ('' for none)."""
-        if msg_id is None:
-            self.next_id += 1
-            msg_id = self.next_id
-        body = (
-            f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{open_id}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime>{xml_inner}"
-            f"<MsgId>{msg_id}</MsgId></xml>"
-        )
-        response = await self.post(body)
-        assert response.status_code == 200
-        if response.text == "success":
-            return ""
-        envelope = ElementTree.fromstring(response.text)
-        plain = self.crypto.decrypt_message(
-            response.text,
-            envelope.findtext("MsgSignature"),
-            envelope.findtext("TimeStamp"),
-            envelope.findtext("Nonce"),
-        )
-        return ElementTree.fromstring(plain).findtext("Content") or ""
-
-    async def text(self, open_id: str, content: str, **kwargs) -> str:
-        inner = f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-        return await self.say(open_id, inner, **kwargs)
-
-    async def picture(self, open_id: str, url: str) -> str:
-        inner = (
-            "<MsgType><![CDATA[image]]></MsgType>"
-            f"<PicUrl><![CDATA[{url}]]></PicUrl><MediaId><![CDATA[media-1]]></MediaId>"
-        )
-        return await self.say(open_id, inner)
-
-    async def location(self, open_id: str, latitude: float, longitude: float) -> str:
-        inner = (
-            "<MsgType><![CDATA[location]]></MsgType>"
-            f"<Location_X>{latitude}</Location_X><Location_Y>{longitude}</Location_Y>"
-            "<Scale>15</Scale><Label><![CDATA[东风路]]></Label>"
-        )
-        return await self.say(open_id, inner)
-
-
-@pytest.fixture
-async def server(db, base_settings, stand_in, tmp_path) -> AsyncIterator[Server]:
-    wechat = base_settings.wechat.model_copy(
-        update={
-            "enabled": True,
-            "app_id": APP_ID,
-            "app_secret": "secret",
-            "token": TOKEN,
-            "encoding_aes_key": AES_KEY,
-            "api_base_url": f"{stand_in.url}/cgi-bin/",
-        }
-    )
-    settings = base_settings.model_copy(
-        update={
-            "wechat": wechat,
-            "open311": base_settings.open311.model_copy(update={"port": 0}),
-            "bot": base_settings.bot.model_copy(update={"data_dir": str(tmp_path)}),
-            "telegram": base_settings.telegram.model_copy(update={"token": "1:WECHAT"}),
-        }
-    )
-    clock = FixedClock()
-    application = build_application(
-        settings, session_factory=db.session_factory, clock=clock, automatic_jobs=False
-    )
-    callback = wechat_callback(application)
-    web_server = await start_web(settings, db.session_factory, clock, wechat=callback)
-    async with httpx.AsyncClient(timeout=10) as http:
-        yield Server(
-            http,
-            f"http://127.0.0.1:{web_server.port}",
-            callback,
-            WeChatCrypto(TOKEN, AES_KEY, APP_ID),
-            db,
-            clock,
-            settings,
-            application.bot_data[JOB_RUNNER_KEY],
-        )
-    await callback.drain()
-    application.bot_data[JOB_RUNNER_KEY].shutdown()
-    await web_server.stop()
 
 
 async def _officer_on_wechat(db) -> None:
@@ -510,7 +383,8 @@ async def test_a_volunteer_records_service_for_the_leaders_approval_on_wechat(se
     await server.text(newcomer, f"绑定 {code}")
 
     assert "哪一天" in await server.text(newcomer, "记录")
-    assert "12-04" in await server.text(newcomer, "上周某天")  # not a date: asked again
+    not_a_date = await server.text(newcomer, "上周某天")  # asked again, in WeChat's words
+    assert "12-04" in not_a_date and "按钮" not in not_a_date
     assert "多长时间" in await server.text(newcomer, "11-26")
     kinds = await server.text(newcomer, "1.5h")
     assert "4. 助老探访" in kinds
@@ -614,3 +488,16 @@ async def test_a_weekly_visit_is_answered_and_its_minutes_logged_on_wechat(
     assert "【2】1 小时" in visited
     logged = await server.text(RESIDENT, "2")
     assert "已提交审核" in logged and "1 小时" in logged
+
+
+async def test_a_follower_switches_to_english_and_is_answered_in_it(server):
+    newcomer = "oEnglish00000000000000000001"
+    choices = await server.text(newcomer, "语言")
+    assert "【1】简体中文" in choices and "【2】繁體中文" in choices and "【3】English" in choices
+    switched = await server.text(newcomer, "3")
+    assert "I will speak English" in switched and "report a problem" in switched
+    assert "register" in await server.text(newcomer, "shifts")  # not registered yet
+    # Typed the old way, with a slash and full-width letters: the same command.
+    assert "【2】繁體中文" in await server.text(newcomer, "／ＬＡＮＧ")
+    assert "繁體中文" in await server.text(newcomer, "2")
+    assert "請選擇" in await server.text(newcomer, "language")

@@ -23,14 +23,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.wechat import approvals, menus, service_log
 from handlers.wechat import registration as registration_ui
 from handlers.wechat import report_desk as desk
+from handlers.wechat import roster as roster_ui
+from handlers.wechat import shifts as shifts_ui
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
+from handlers.wechat.wording import refusal_text
 from models import (
     CareKind,
     Grid,
     Person,
     ProcessedUpdate,
-    SignupStatus,
     Volunteer,
 )
 from models.db import SessionFactory
@@ -51,19 +53,24 @@ from services import (
     report_setup,
     report_views,
     reports,
-    shifts,
-    signups,
 )
 from services.attendance import check_text
 from services.clock import Clock
 from services.errors import (
     DomainError,
-    NotRegisteredOnWeChat,
     PermissionDenied,
     ReportStateConflict,
     StaleAction,
 )
-from services.i18n import N_, Catalogs, Translator, format_duration, render
+from services.i18n import (
+    LANGUAGE_NATIVE_NAMES,
+    N_,
+    SUPPORTED_LANGUAGES,
+    Catalogs,
+    Translator,
+    format_duration,
+    render,
+)
 from services.jobs import JobRequests
 from services.ledger_text import EntryLabel, minutes_summary
 from services.notifier import Notice
@@ -73,6 +80,7 @@ from services.report_labels import CategoryLabel, StatusLabel, ticket
 from services.report_setup import ReportDraft, Step
 from services.reports import PhotoInput
 from services.settings import Settings
+from services.shift_actions import CANCEL_FLOW
 from services.teams import INVITE_PAYLOAD_PREFIX
 
 log = logging.getLogger(__name__)
@@ -86,7 +94,6 @@ class PictureUnavailable(DomainError):
 
 # A number typed within this time after a notice presses that notice's button.
 MENU_VALID = timedelta(hours=24)
-SHIFTS_SHOWN = 15
 
 HELP_WORDS = {"帮助", "菜单", "help", "menu", "start", "?", "？", "你好", "hi", "hello"}
 REPORT_WORDS = {"举报", "反映", "report", "举报问题"}
@@ -95,6 +102,9 @@ CANCEL_WORDS = {"取消", "cancel", "退出"}
 LINK_WORDS = {"绑定", "link"}
 MINUTES_WORDS = {"时长", "我的时长", "服务时长", "minutes"}
 SHIFTS_WORDS = {"班次", "shifts"}
+MY_SHIFTS_WORDS = {"我的班次", "myshifts", "my shifts"}
+ROSTER_WORDS = {"名单", "花名册", "roster"}
+LANGUAGE_WORDS = {"语言", "語言", "language", "lang"}
 SIGN_UP_WORDS = {"报名", "signup"}
 REGISTER_WORDS = {"注册", "register", "志愿者注册"}
 JOIN_WORDS = {"加入", "join"}
@@ -111,6 +121,8 @@ MENU_KEYS = {
     "MYREPORTS": "myreports",
     "MINUTES": "minutes",
     "SHIFTS": "shifts",
+    "MYSHIFTS": "myshifts",
+    "ROSTER": "roster",
     "REGISTER": "register",
     "LOG": "log",
     "QUEUE": "reports",
@@ -211,7 +223,7 @@ class WeChatChat:
                 async with session.begin_nested():  # a refusal changes nothing
                     reply = await self._route(turn, inbound)
             except DomainError as refused:
-                reply = render(turn.tr, refused.message, refused.params)
+                reply = refusal_text(turn.tr, refused)
         await self.jobs.deliver(turn.outgoing)
         for shift_id in turn.refresh:
             self.jobs.request_refresh(shift_id)
@@ -312,6 +324,7 @@ class WeChatChat:
                 log_setup.FLOW,
                 desk.REJECT_FLOW,
                 approvals.REASON_FLOW,
+                CANCEL_FLOW,
             ):
                 await drafts.discard(turn.session, turn.person.id, flow)
             return turn.tr("Cancelled. Nothing was changed.")
@@ -346,14 +359,22 @@ class WeChatChat:
         if said in QUEUE_WORDS:
             return await desk.queue(turn)
         if said in LOG_WORDS:
-            await _volunteer(turn)
+            await shifts_ui.require_volunteer(turn)
             return await service_log.begin(turn)
         if said in SHIFTS_WORDS:
-            return await shift_list(turn)
+            return await shifts_ui.shift_list(turn)
+        if said in MY_SHIFTS_WORDS:
+            return await shifts_ui.my_shifts(turn)
+        if said in ROSTER_WORDS:
+            return await roster_ui.shift_list(turn)
         if word in SIGN_UP_WORDS and rest.isdigit():
-            return await sign_up(turn, int(rest))
+            return await shifts_ui.sign_up(turn, int(rest))
         if said in HELP_WORDS:
             return help_text(turn.tr)
+        if said in LANGUAGE_WORDS:
+            return await choose_language(turn)
+        if await drafts.load(turn.session, turn.person.id, CANCEL_FLOW) is not None:
+            return await shifts_ui.typed_reason(turn, text)
         declining = await drafts.load(turn.session, turn.person.id, approvals.REASON_FLOW)
         if declining is not None:
             return await approvals.with_reason(turn, int(declining.data["entry_id"]), text)
@@ -485,8 +506,12 @@ class WeChatChat:
     async def _press(self, turn: Turn, number: str) -> str:
         """A number after a list or a notice with buttons: that choice."""
         options = await menus.choices(turn)
-        if not 1 <= int(number) <= len(options):
+        if not options:
             return turn.tr("Sorry, I did not understand that.") + "\n" + help_text(turn.tr)
+        if not 1 <= int(number) <= len(options):
+            return turn.tr("Please reply with a number from 1 to {count}.").format(
+                count=len(options)
+            )
         return await press(turn, options[int(number) - 1])
 
 
@@ -514,6 +539,9 @@ def _is_command(text: str | None) -> bool:
         | CANCEL_WORDS
         | MINUTES_WORDS
         | SHIFTS_WORDS
+        | MY_SHIFTS_WORDS
+        | ROSTER_WORDS
+        | LANGUAGE_WORDS
         | REGISTER_WORDS
         | LOG_WORDS
         | QUEUE_WORDS
@@ -530,8 +558,8 @@ async def _first_time(session: AsyncSession, key: int) -> bool:
 
 
 async def press(turn: Turn, data: str) -> str:
-    """The buttons WeChat users can press by number: elder-care answers and every step
-    of a report (handlers/wechat/report_desk.py)."""
+    """The buttons WeChat users can press by number: elder-care answers, every step of a
+    report (handlers/wechat/report_desk.py), approvals, shifts and the roster."""
     parts = data.split(":")
     if parts[0] == "ca" and len(parts) in (3, 4) and all(p.isdigit() for p in parts[2:]):
         return await care_answer(turn, parts[1], int(parts[2]), *map(int, parts[3:]))
@@ -539,7 +567,28 @@ async def press(turn: Turn, data: str) -> str:
         return await desk.press(turn, parts[1], [int(p) for p in parts[2:]])
     if parts[0] == "lg" and len(parts) >= 3 and parts[2].isdigit():
         return await approvals.press(turn, parts[1], parts[2:])
+    if parts[0] == "lang" and len(parts) == 2 and parts[1] in SUPPORTED_LANGUAGES:
+        return await set_language(turn, parts[1])
+    if parts[0] == "ro" and len(parts) >= 3 and all(p.isdigit() for p in parts[2:]):
+        return await roster_ui.press(turn, parts[1], [int(p) for p in parts[2:]])
+    if parts[0] in ("sh", "my", "rm", "asg") and len(parts) >= 3 and parts[2].isdigit():
+        args = [int(p) if p.isdigit() else p for p in parts[2:]]
+        return await shifts_ui.press(turn, parts[0], parts[1], args)
     return turn.tr("For now, please answer this one on Telegram.")
+
+
+async def choose_language(turn: Turn) -> str:
+    options = [(LANGUAGE_NATIVE_NAMES[code], f"lang:{code}") for code in SUPPORTED_LANGUAGES]
+    return "\n".join([turn.tr("Choose your language:"), *await menus.offer(turn, options)])
+
+
+async def set_language(turn: Turn, language: str) -> str:
+    await identity.set_language(turn.session, turn.person, language)
+    tr = turn.catalogs.translator(language)
+    said = tr("✓ I will speak {language} with you from now on.").format(
+        language=LANGUAGE_NATIVE_NAMES[language]
+    )
+    return said + "\n" + help_text(tr)
 
 
 def help_text(tr: Translator) -> str:
@@ -549,10 +598,13 @@ def help_text(tr: Translator) -> str:
         "我的举报 — your reports and what became of them\n"
         "注册 — register as a volunteer\n"
         "班次 — shifts to sign up for (volunteers)\n"
+        "我的班次 — your shifts; cancel one (volunteers)\n"
         "时长 — your service hours and star level (volunteers)\n"
         "记录 — record service done outside a shift (volunteers)\n"
         "待办 — residents' reports to handle (grid officers, leaders)\n"
+        "名单 — your team's shifts and who is on them (leaders)\n"
         "绑定 — link this account with your Telegram account\n"
+        "语言 / language — 简体中文 · 繁體中文 · English\n"
         "取消 — stop what you are doing"
     )
 
@@ -636,57 +688,11 @@ async def join(turn: Turn, code: str) -> str:
     return intro + "\n" + await registration_ui.prompt(turn, outcome.registration)
 
 
-async def _volunteer(turn: Turn) -> Volunteer:
-    volunteer = await turn.session.get(Volunteer, turn.person.id)
-    if volunteer is None:
-        raise NotRegisteredOnWeChat()
-    return volunteer
-
-
 async def my_minutes(turn: Turn) -> str:
-    volunteer = await _volunteer(turn)
+    volunteer = await shifts_ui.require_volunteer(turn)
     today = turn.now.astimezone(turn.settings.bot.zone).date()
     totals = await ledger.totals(turn.session, turn.person.id, today=today)
     return "\n".join(minutes_summary(turn.tr, volunteer.real_name, totals, turn.settings))
-
-
-async def shift_list(turn: Turn) -> str:
-    await _volunteer(turn)
-    tr, settings = turn.tr, turn.settings
-    found = await shifts.joinable(turn.session, turn.person, now=turn.now)
-    if not found:
-        return tr("No upcoming shifts to join right now. You will be told when there are.")
-    lines = [
-        tr("Upcoming shifts you can join (reply 报名 and the number, e.g. 报名 {number}):").format(
-            number=found[0].shift.id
-        )
-    ]
-    for info in found[:SHIFTS_SHOWN]:
-        label = info.label(settings.shifts, settings.bot.zone).localize(tr)
-        mark = "✅ " if info.my_status == SignupStatus.CONFIRMED else ""
-        lines.append(f"{info.shift.id}. {mark}{label} ({info.taken}/{info.shift.capacity})")
-    return "\n".join(lines)
-
-
-async def sign_up(turn: Turn, shift_id: int) -> str:
-    await _volunteer(turn)
-    settings = turn.settings
-    change = await signups.sign_up(
-        turn.session,
-        turn.person,
-        shift_id,
-        settings=settings.shifts,
-        zone=settings.bot.zone,
-        now=turn.now,
-    )
-    info = await shifts.info(turn.session, change.shift.id, person=turn.person)
-    label = info.label(settings.shifts, settings.bot.zone).localize(turn.tr)
-    if change.already:
-        return turn.tr("You are already on this shift: {shift}").format(shift=label)
-    turn.refresh.add(change.shift.id)
-    if change.signup.status == SignupStatus.CONFIRMED:
-        return turn.tr("✅ You are signed up: {shift}").format(shift=label)
-    return turn.tr("⏳ The shift is full: you are on the waitlist.")
 
 
 # --- at the post ---------------------------------------------------------------------------
@@ -694,7 +700,7 @@ async def sign_up(turn: Turn, shift_id: int) -> str:
 
 async def check_in(turn: Turn, latitude: float, longitude: float) -> str:
     """A location outside any question: checking in or out at the post of one's shift."""
-    await _volunteer(turn)
+    await shifts_ui.require_volunteer(turn)
     settings = turn.settings
     result = await attendance.check_by_location(
         turn.session,
@@ -709,7 +715,7 @@ async def check_in(turn: Turn, latitude: float, longitude: float) -> str:
 
 
 async def check_in_by_code(turn: Turn, code: str) -> str:
-    await _volunteer(turn)
+    await shifts_ui.require_volunteer(turn)
     settings = turn.settings
     result = await attendance.check_by_post_code(
         turn.session,

@@ -1,0 +1,209 @@
+"""Shifts on WeChat, end to end through the callback endpoint: a volunteer answers the
+reminder and cancels with a typed reason (the waitlist moves up); a leader works the
+roster by number (gives a place, assigns a member who accepts by number, checks someone
+in, marks a no-show, cancels the shift)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlmodel import col, select
+
+from models import Attendance, AttendanceStatus, MemberRole, Notification, ShiftSignup
+from services import channel_link, reminders, signups, teams
+from services.reminders import Moment
+from tests.services import helpers
+
+# Later than the Telegram accounts' last use (helpers.NOW), so WeChat is where the
+# people were seen last and where their notices go.
+SUNDAY = date(2026, 11, 29)  # the shift: 08:30–10:30 in Shanghai
+FRIDAY_2000 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+SATURDAY_0840 = datetime(2026, 11, 28, 0, 40, tzinfo=UTC)
+SUNDAY_0900 = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
+
+
+async def _volunteer(session, server, team, name: str, phone: str):
+    who = await helpers.person(session)
+    await helpers.register(session, who, server.settings.registration, name=name, phone=phone)
+    await teams.join_team(session, who, team, now=helpers.NOW)
+    return who
+
+
+async def _texts_for(server, person_id: int) -> list[str]:
+    async with server.db.session_factory() as session:
+        found = await session.exec(
+            select(Notification.text)
+            .where(Notification.person_id == person_id)
+            .order_by(col(Notification.id))
+        )
+        return list(found.all())
+
+
+async def test_a_volunteer_answers_the_reminder_and_cancels_with_a_typed_reason(
+    server, stand_in, catalogs
+):
+    wechat_user = "oShifter00000000000000000001"
+    server.clock.moment = FRIDAY_2000
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        volunteer = await _volunteer(session, server, team, "陈队员", "13800000011")
+        waiting = await _volunteer(session, server, team, "王候补", "13800000012")
+        post = await helpers.post(session, admin)
+        shift = await helpers.shift(
+            session,
+            admin,
+            server.settings.shifts,
+            team_id=team.id,
+            post_id=post.id,
+            day=SUNDAY,
+            capacity=1,
+        )
+        code = await channel_link.issue_code(
+            session, volunteer, channel="telegram", now=FRIDAY_2000
+        )
+    assert "已绑定" in await server.text(wechat_user, f"绑定 {code}")
+    assert "报名成功" in await server.text(wechat_user, f"报名 {shift.id}")
+    async with server.db.session_factory.begin() as session:
+        await signups.sign_up(
+            session,
+            waiting,
+            shift.id,
+            settings=server.settings.shifts,
+            zone=server.settings.bot.zone,
+            now=FRIDAY_2000,
+        )
+
+    # The 24-hour reminder asks "still coming?" with numbered answers.
+    server.clock.moment = SATURDAY_0840
+    async with server.db.session_factory.begin() as session:
+        await reminders.plan_reminders(session, Moment(server.settings, catalogs, SATURDAY_0840))
+    await server.runner.dispatch()
+    (reminder,) = stand_in.texts_to(wechat_user)
+    assert "【1】" in reminder and "【2】" in reminder
+    assert "能来" in reminder and "来不了" in reminder
+    assert "谢谢" in await server.text(wechat_user, "1")
+
+    mine = await server.text(wechat_user, "我的班次")
+    assert "【1】" in mine and "清洁家园" in mine
+    assert "1 到 1" in await server.text(wechat_user, "7")  # not on the list: nothing happens
+    card = await server.text(wechat_user, "1")
+    assert "您已报名" in card and "【1】取消报名" in card
+    reasons = await server.text(wechat_user, "1")
+    assert "【5】其他原因" in reasons and "【6】◀ 保留报名" in reasons
+    assert "原因" in await server.text(wechat_user, "5")
+    cancelled = await server.text(wechat_user, "临时要加班")
+    assert "已取消" in cancelled
+
+    async with server.db.session_factory() as session:
+        places = {
+            s.person_id: s.status
+            for s in (
+                await session.exec(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id))
+            ).all()
+        }
+    assert places == {volunteer.id: "cancelled", waiting.id: "confirmed"}
+    assert any("名额" in text for text in await _texts_for(server, waiting.id))
+    # Nothing left to cancel: the old choice is refused and changes nothing.
+    assert "没有" in await server.text(wechat_user, "我的班次")
+
+
+async def test_a_leader_works_the_roster_by_number_on_wechat(server, stand_in):
+    leader_user, member_user = "oRosterLeader000000000000001", "oRosterMember000000000000001"
+    server.clock.moment = FRIDAY_2000
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        leader = await _volunteer(session, server, team, "刘队长", "13800000020")
+        await teams.set_member_role(
+            session, admin, team_id=team.id, person_id=leader.id, role=MemberRole.LEADER
+        )
+        first = await _volunteer(session, server, team, "陈一", "13800000021")
+        second = await _volunteer(session, server, team, "陈二", "13800000022")
+        member = await _volunteer(session, server, team, "陈三", "13800000023")
+        post = await helpers.post(session, admin)
+        shift = await helpers.shift(
+            session,
+            admin,
+            server.settings.shifts,
+            team_id=team.id,
+            post_id=post.id,
+            day=SUNDAY,
+            capacity=1,
+        )
+        for who in (first, second):
+            await signups.sign_up(
+                session,
+                who,
+                shift.id,
+                settings=server.settings.shifts,
+                zone=server.settings.bot.zone,
+                now=FRIDAY_2000,
+            )
+        codes = [
+            await channel_link.issue_code(session, who, channel="telegram", now=FRIDAY_2000)
+            for who in (leader, member)
+        ]
+    await server.text(leader_user, f"绑定 {codes[0]}")
+    await server.text(member_user, f"绑定 {codes[1]}")
+    assert "权限" in await server.text(member_user, "名单")  # not a leader
+
+    shifts_listed = await server.text(leader_user, "名单")
+    assert "【1】" in shifts_listed and "(1/1)" in shifts_listed
+    roster = await server.text(leader_user, "1")
+    assert "陈一 · 13800000021" in roster and "候补" in roster and "陈二" in roster
+    assert "【1】➕" in roster and "【2】⬆" in roster
+
+    # The waitlisted volunteer gets a place (over capacity: the leader's call).
+    assert "陈二" in await server.text(leader_user, "2")
+    given = await server.text(leader_user, "1")
+    assert "已保存" in given and "(2/1)" in given
+    assert any("名额" in text for text in await _texts_for(server, second.id))
+
+    # A member is put on the shift and accepts by number on WeChat.
+    members = await server.text(leader_user, "1")
+    assert "陈三" in members and "陈一" not in members
+    number = next(line[1] for line in members.splitlines() if "陈三" in line)
+    assert "已发出邀请" in await server.text(leader_user, number)
+    await server.runner.dispatch()
+    (asked,) = stand_in.texts_to(member_user)
+    assert "刘队长" in asked and "【1】✅" in asked
+    assert "谢谢" in await server.text(member_user, "1")
+
+    # At the post: one checked in by the leader, one marked as not come.
+    server.clock.moment = SUNDAY_0900
+    roster = await server.text(leader_user, "名单")
+    roster = await server.text(leader_user, "1")
+    assert "未签到" in roster
+    check_in = next(line[1] for line in roster.splitlines() if "✋" in line)
+    people = await server.text(leader_user, check_in)
+    number = next(line[1] for line in people.splitlines() if "陈一" in line)
+    assert "已签到" in await server.text(leader_user, number)
+    roster = await server.text(leader_user, "名单")
+    roster = await server.text(leader_user, "1")
+    no_show = next(line[1] for line in roster.splitlines() if "🚫" in line)
+    people = await server.text(leader_user, no_show)
+    assert "陈一" not in people
+    number = next(line[1] for line in people.splitlines() if "陈二" in line)
+    assert "陈二 · 13800000022 · 未到岗" in await server.text(leader_user, number)
+    async with server.db.session_factory() as session:
+        records = {
+            a.person_id: a.status
+            for a in (
+                await session.exec(select(Attendance).where(Attendance.shift_id == shift.id))
+            ).all()
+        }
+    assert records[first.id] == AttendanceStatus.CHECKED_IN
+    assert records[second.id] == AttendanceStatus.NO_SHOW
+
+    # Cancelling asks first; "No" changes nothing, "Yes" tells everyone.
+    roster = await server.text(leader_user, "名单")
+    roster = await server.text(leader_user, "1")
+    cancel = next(line[1] for line in roster.splitlines() if "❌ 取消" in line)
+    assert "确定取消" in await server.text(leader_user, cancel)
+    assert "📋" in await server.text(leader_user, "2")  # no: the roster again
+    assert "确定取消" in await server.text(leader_user, cancel)
+    assert "正在通知" in await server.text(leader_user, "1")
+    await server.runner.dispatch()
+    assert "取消" in stand_in.texts_to(member_user)[-1]
+    assert "没看懂" in await server.text(leader_user, "1")  # the old numbers are gone
