@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, time
 
 from telegram import Update
 
@@ -20,27 +20,20 @@ from handlers.common import (
     work,
 )
 from handlers.context import BotContext
-from services import posts, shift_setup, shifts
+from services import posts, shift_setup
 from services.errors import StaleAction
-from services.i18n import N_, format_day, format_duration, format_span
-from services.recurrence import Repeat, to_utc
-from services.shift_cards import ShiftCard
-from services.shift_setup import OPEN_TO_ALL, SetupState, SetupStep
+from services.i18n import format_day, format_duration
+from services.recurrence import Repeat
+from services.shift_setup import (
+    DATE_PICK_LABELS,
+    OPEN_TO_ALL,
+    REPEAT_LABELS,
+    SetupState,
+    SetupStep,
+)
 from services.shifts import Created
 
 PREFIX = "ns"
-REPEAT_LABELS = {
-    Repeat.ONCE: N_("Just once"),
-    Repeat.WEEKLY: N_("Every week"),
-    Repeat.WEEKDAYS: N_("Every weekday (Mon–Fri)"),
-    Repeat.DAILY: N_("Every day"),
-}
-DATE_PICK_LABELS = {
-    "today": N_("Today"),
-    "tomorrow": N_("Tomorrow"),
-    "this_friday": N_("This Friday"),
-    "next_friday": N_("Next Friday"),
-}
 
 
 async def prompt(w: Work, state: SetupState) -> list[Message]:
@@ -125,26 +118,8 @@ async def prompt(w: Work, state: SetupState) -> list[Message]:
 
 async def _summary(w: Work, state: SetupState) -> Message:
     tr = w.tr
-    settings = w.deps.settings.shifts
-    zone = w.deps.settings.bot.zone
     team, post = await shift_setup.summary_parts(w.session, state)
-    plan = state.plan()
-    starts = to_utc(plan.first_date, plan.start_time, zone)
-    when = format_span(starts, starts + timedelta(minutes=plan.duration_minutes), zone, tr.language)
-    lines = [
-        tr("Please check the new shift:"),
-        "",
-        tr("Team: {team}").format(team=team.name if team else tr("all volunteers")),
-        tr("Duty: {kind}").format(kind=settings.kind(plan.kind).label(tr.language)),
-        tr("Post: {post}").format(post=post.name if post else tr("none")),
-        tr("When: {when}").format(when=when),
-        tr("Repeats: {repeat}").format(repeat=tr(REPEAT_LABELS[plan.repeat])),
-        (
-            tr("Places: {capacity} (at least {minimum})")
-            if plan.min_volunteers
-            else tr("Places: {capacity}")
-        ).format(capacity=plan.capacity, minimum=plan.min_volunteers),
-    ]
+    lines = shift_setup.summary_lines(tr, state, team, post, w.deps.settings)
     rows = [[button(tr("✅ Create and announce"), f"{PREFIX}:ok")]]
     return Message("\n".join(lines) + "\n\n" + tr("Send /cancel to start over."), keyboard(rows))
 
@@ -227,18 +202,10 @@ async def on_text(w: Work, text: str) -> Response:
 
 
 async def _created(w: Work, created: Created) -> Response:
-    tr = w.tr
-    first, *_ = await shifts.infos(w.session, created.shifts)
-    card = ShiftCard(first, w.deps.settings.shifts, w.deps.settings.bot.zone).localize(tr)
-    if created.template is None:
-        head = tr("✓ Shift created. It is being announced to the volunteers now.")
-    else:
-        head = tr(
-            "✓ Recurring shift created: {count} dates are planned so far, and more are "
-            "added as time goes on. Each is announced {days} days ahead."
-        ).format(count=len(created.shifts), days=w.deps.settings.shifts.announce_days_ahead)
-    text = "\n\n".join([head, card, tr("Follow sign-ups and check-ins with /roster.")])
-    return Response(edit=Message(text))
+    head = await shift_setup.created_text(w.tr, w.session, created, w.deps.settings)
+    return Response(
+        edit=Message(head + "\n\n" + w.tr("Follow sign-ups and check-ins with /roster."))
+    )
 
 
 def _date_arg(value: str) -> date:

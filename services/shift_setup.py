@@ -25,15 +25,18 @@ from services.errors import (
     StartsInPast,
     UnknownChoice,
 )
+from services.i18n import N_, Translator, format_span
 from services.posts import get_post
 from services.recurrence import Repeat, to_utc
-from services.settings import ShiftSettings
+from services.settings import Settings, ShiftSettings
+from services.shift_cards import ShiftCard
 from services.shifts import (
     CAPACITY_RANGE,
     DURATION_RANGE,
     Created,
     ShiftPlan,
     create_shifts,
+    infos,
     require_manager,
 )
 
@@ -43,6 +46,19 @@ OPEN_TO_ALL = 0  # the "team" choice meaning every volunteer
 DURATION_CHOICES = (60, 90, 120, 180, 240)
 CAPACITY_CHOICES = (5, 10, 15, 20, 30, 50)
 MINIMUM_CHOICES = (0, 3, 5, 8, 10)
+REPEAT_LABELS = {
+    Repeat.ONCE: N_("Just once"),
+    Repeat.WEEKLY: N_("Every week"),
+    Repeat.WEEKDAYS: N_("Every weekday (Mon–Fri)"),
+    Repeat.DAILY: N_("Every day"),
+}
+DATE_PICK_LABELS = {
+    "today": N_("Today"),
+    "tomorrow": N_("Tomorrow"),
+    "this_friday": N_("This Friday"),
+    "next_friday": N_("Next Friday"),
+}
+
 TIME_CHOICES = (
     time(7, 0),
     time(7, 30),
@@ -133,7 +149,7 @@ _DATE_FORMATS = (
     re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"),
     re.compile(r"(?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"),
 )
-_TIME_FORMAT = re.compile(r"(?P<h>\d{1,2})[:：.点](?P<m>\d{2})?分?|(?P<h2>\d{1,2})点")
+_TIME_FORMAT = re.compile(r"(?P<h>\d{1,2})[:：.点](?P<m>\d{2})?分?|(?P<h2>\d{1,2})点(?P<half>半)?")
 
 
 def parse_date(text: str, today: date, *, past: bool = False) -> date:
@@ -158,13 +174,13 @@ def parse_date(text: str, today: date, *, past: bool = False) -> date:
 
 
 def parse_time(text: str) -> time:
-    """07:30, 7:30, 7.30, 7点30, 7点."""
+    """07:30, 7:30, 7.30, 7点30, 7点, 7点半."""
     cleaned = unicodedata.normalize("NFKC", text).strip()
     match = _TIME_FORMAT.fullmatch(cleaned)
     if not match:
         raise InvalidTime()
     hour = int(match["h"] if match["h"] is not None else match["h2"])
-    minute = int(match["m"] or 0)
+    minute = 30 if match["half"] else int(match["m"] or 0)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         raise InvalidTime()
     return time(hour, minute)
@@ -368,3 +384,43 @@ async def summary_parts(
     )
     post = await session.get(Post, state.post_id) if state.post_id else None
     return team, post
+
+
+def summary_lines(
+    tr: Translator, state: SetupState, team: Team | None, post: Post | None, settings: Settings
+) -> list[str]:
+    """The new shift as the leader confirms it."""
+    zone = settings.bot.zone
+    plan = state.plan()
+    starts = to_utc(plan.first_date, plan.start_time, zone)
+    when = format_span(starts, starts + timedelta(minutes=plan.duration_minutes), zone, tr.language)
+    return [
+        tr("Please check the new shift:"),
+        "",
+        tr("Team: {team}").format(team=team.name if team else tr("all volunteers")),
+        tr("Duty: {kind}").format(kind=settings.shifts.kind(plan.kind).label(tr.language)),
+        tr("Post: {post}").format(post=post.name if post else tr("none")),
+        tr("When: {when}").format(when=when),
+        tr("Repeats: {repeat}").format(repeat=tr(REPEAT_LABELS[plan.repeat])),
+        (
+            tr("Places: {capacity} (at least {minimum})")
+            if plan.min_volunteers
+            else tr("Places: {capacity}")
+        ).format(capacity=plan.capacity, minimum=plan.min_volunteers),
+    ]
+
+
+async def created_text(
+    tr: Translator, session: AsyncSession, created: Created, settings: Settings
+) -> str:
+    """What was created: the first date's card, and for a recurring shift how it goes on."""
+    first, *_ = await infos(session, created.shifts)
+    card = ShiftCard(first, settings.shifts, settings.bot.zone).localize(tr)
+    if created.template is None:
+        head = tr("✓ Shift created. It is being announced to the volunteers now.")
+    else:
+        head = tr(
+            "✓ Recurring shift created: {count} dates are planned so far, and more are "
+            "added as time goes on. Each is announced {days} days ahead."
+        ).format(count=len(created.shifts), days=settings.shifts.announce_days_ahead)
+    return "\n\n".join([head, card])

@@ -207,3 +207,49 @@ async def test_a_leader_works_the_roster_by_number_on_wechat(server, stand_in):
     await server.runner.dispatch()
     assert "取消" in stand_in.texts_to(member_user)[-1]
     assert "没看懂" in await server.text(leader_user, "1")  # the old numbers are gone
+
+
+async def test_a_leader_sets_up_a_shift_by_numbers_and_typed_answers(server):
+    leader_user, member_user = "oNewShiftLeader0000000000001", "oNewShiftMember0000000000001"
+    server.clock.moment = FRIDAY_2000
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        await helpers.post(session, admin)
+        leader = await _volunteer(session, server, team, "刘队长", "13800000030")
+        await teams.set_member_role(
+            session, admin, team_id=team.id, person_id=leader.id, role=MemberRole.LEADER
+        )
+        member = await _volunteer(session, server, team, "陈队员", "13800000031")
+        codes = [
+            await channel_link.issue_code(session, who, channel="telegram", now=FRIDAY_2000)
+            for who in (leader, member)
+        ]
+    await server.text(leader_user, f"绑定 {codes[0]}")
+    await server.text(member_user, f"绑定 {codes[1]}")
+    assert "权限" in await server.text(member_user, "新班次")
+
+    kinds = await server.text(leader_user, "新班次")  # one team: straight to the duty
+    assert "1. 清洁家园" in kinds
+    assert "请回复列表中的编号" in await server.text(leader_user, "9")  # not on the list
+    assert "东风路口" in await server.text(leader_user, "1")
+    assert "重复" in await server.text(leader_user, "1")
+    dates = await server.text(leader_user, "1")  # just once
+    assert "12-04" in dates and "1. 今天" in dates
+    assert "07:30" in await server.text(leader_user, "12-05")
+    assert "07:30" in await server.text(leader_user, "25:00")  # not a time: asked again
+    # Interrupted: another word, then back where they were.
+    assert "时长" in await server.text(leader_user, "帮助")
+    resumed = await server.text(leader_user, "新班次")
+    assert "接着" in resumed and "几点" in resumed
+    assert "分钟" in await server.text(leader_user, "7点半")
+    assert "最多" in await server.text(leader_user, "120")
+    assert "至少" in await server.text(leader_user, "10")
+    assert "0 到 10 之间" in await server.text(leader_user, "20")  # more than the places
+    summary = await server.text(leader_user, "3")
+    assert "12月5日" in summary and "07:30" in summary and "10 人（至少 3 人）" in summary
+    created = await server.text(leader_user, "1")
+    assert "已创建" in created and "名单" in created
+
+    listing = await server.text(member_user, "班次")
+    assert "12月5日" in listing and "(0/10)" in listing

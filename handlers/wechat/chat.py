@@ -24,6 +24,7 @@ from handlers.wechat import approvals, menus, service_log
 from handlers.wechat import registration as registration_ui
 from handlers.wechat import report_desk as desk
 from handlers.wechat import roster as roster_ui
+from handlers.wechat import shift_setup as shift_setup_ui
 from handlers.wechat import shifts as shifts_ui
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
@@ -53,6 +54,7 @@ from services import (
     report_setup,
     report_views,
     reports,
+    shift_setup,
 )
 from services.attendance import check_text
 from services.clock import Clock
@@ -104,6 +106,7 @@ MINUTES_WORDS = {"时长", "我的时长", "服务时长", "minutes"}
 SHIFTS_WORDS = {"班次", "shifts"}
 MY_SHIFTS_WORDS = {"我的班次", "myshifts", "my shifts"}
 ROSTER_WORDS = {"名单", "花名册", "roster"}
+NEW_SHIFT_WORDS = {"新班次", "发布班次", "newshift"}
 LANGUAGE_WORDS = {"语言", "語言", "language", "lang"}
 SIGN_UP_WORDS = {"报名", "signup"}
 REGISTER_WORDS = {"注册", "register", "志愿者注册"}
@@ -123,6 +126,7 @@ MENU_KEYS = {
     "SHIFTS": "shifts",
     "MYSHIFTS": "myshifts",
     "ROSTER": "roster",
+    "NEWSHIFT": "newshift",
     "REGISTER": "register",
     "LOG": "log",
     "QUEUE": "reports",
@@ -146,6 +150,8 @@ class Turn:
     refresh: set[int] = field(default_factory=set)
     # The picture this message carried (our copy), or why it could not be fetched.
     picture: PhotoInput | str | None = None
+    # A shift was created: announce it once the transaction is committed.
+    publish: bool = False
 
     async def send(self, outgoing: list[tuple[int, Notice, dict]]) -> None:
         for person_id, notice, options in outgoing:
@@ -227,6 +233,8 @@ class WeChatChat:
         await self.jobs.deliver(turn.outgoing)
         for shift_id in turn.refresh:
             self.jobs.request_refresh(shift_id)
+        if turn.publish:
+            self.jobs.request_publish()
         return reply
 
     async def _seen(self, key: int) -> bool:
@@ -325,6 +333,7 @@ class WeChatChat:
                 desk.REJECT_FLOW,
                 approvals.REASON_FLOW,
                 CANCEL_FLOW,
+                shift_setup.FLOW,
             ):
                 await drafts.discard(turn.session, turn.person.id, flow)
             return turn.tr("Cancelled. Nothing was changed.")
@@ -367,6 +376,8 @@ class WeChatChat:
             return await shifts_ui.my_shifts(turn)
         if said in ROSTER_WORDS:
             return await roster_ui.shift_list(turn)
+        if said in NEW_SHIFT_WORDS:
+            return await shift_setup_ui.begin(turn)
         if word in SIGN_UP_WORDS and rest.isdigit():
             return await shifts_ui.sign_up(turn, int(rest))
         if said in HELP_WORDS:
@@ -384,6 +395,9 @@ class WeChatChat:
         signing_up = await registration.current(turn.session, turn.person)
         if signing_up is not None:
             return await registration_ui.answer(turn, signing_up, said, text)
+        setting_up = await shift_setup.current(turn.session, turn.person)
+        if setting_up is not None:
+            return await shift_setup_ui.answer(turn, setting_up, said, text)
         logging = await log_setup.current(turn.session, turn.person)
         if logging is not None:
             return await service_log.answer(turn, logging, said, text)
@@ -542,6 +556,7 @@ def _is_command(text: str | None) -> bool:
         | MY_SHIFTS_WORDS
         | ROSTER_WORDS
         | LANGUAGE_WORDS
+        | NEW_SHIFT_WORDS
         | REGISTER_WORDS
         | LOG_WORDS
         | QUEUE_WORDS
@@ -603,6 +618,7 @@ def help_text(tr: Translator) -> str:
         "记录 — record service done outside a shift (volunteers)\n"
         "待办 — residents' reports to handle (grid officers, leaders)\n"
         "名单 — your team's shifts and who is on them (leaders)\n"
+        "新班次 — set up a shift and announce it (leaders)\n"
         "绑定 — link this account with your Telegram account\n"
         "语言 / language — 简体中文 · 繁體中文 · English\n"
         "取消 — stop what you are doing"
