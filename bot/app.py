@@ -85,6 +85,7 @@ def build_application(
         clock,
         quiet=quiet,
         default_language=settings.bot.default_language,
+        catalogs=catalogs,
     )
     runner = JobRunner(
         ShiftJobs(settings, session_factory, notifier, clock, catalogs=catalogs),

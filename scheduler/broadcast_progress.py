@@ -13,9 +13,10 @@ import logging
 from datetime import datetime, timedelta
 
 from models.db import SessionFactory
-from services import broadcasts, identity
+from services import broadcasts, identity, outbox
 from services.broadcasts import Report, Tracked
 from services.clock import Clock
+from services.i18n import Catalogs
 from services.notifier import Delivery, Notice, Notifier
 from services.outbox import QuietHours
 
@@ -33,8 +34,10 @@ class BroadcastProgress:
         *,
         quiet: QuietHours | None,
         default_language: str,
+        catalogs: Catalogs,
         every: timedelta = PROGRESS_EVERY,
     ) -> None:
+        self.catalogs = catalogs
         self.session_factory = session_factory
         self.notifier = notifier
         self.clock = clock
@@ -81,10 +84,20 @@ class BroadcastProgress:
         )
 
     async def _finish(self, item: Tracked, now: datetime) -> None:
-        if not await self._show(item):
-            # The progress message is gone (deleted, or never recorded): report anew.
-            await self.notifier.notify(item.broadcast.author_id, Notice(item.report))
+        shown = await self._show(item)
         async with self.session_factory.begin() as session:
+            if not shown:
+                # No progress message to edit (sent from WeChat, or deleted): the report
+                # goes through the outbox, on whichever channel reaches the author.
+                await outbox.enqueue(
+                    session,
+                    Notice(item.report),
+                    catalogs=self.catalogs,
+                    now=now,
+                    person_id=item.broadcast.author_id,
+                    key=f"broadcast-report:{item.broadcast.id}",
+                    kind="broadcast-report",
+                )
             await broadcasts.finish(session, item.broadcast.id, now=now)
         self._shown.pop(item.broadcast.id, None)
         counts = item.report.counts

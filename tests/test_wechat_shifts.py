@@ -253,3 +253,49 @@ async def test_a_leader_sets_up_a_shift_by_numbers_and_typed_answers(server):
 
     listing = await server.text(member_user, "班次")
     assert "12月5日" in listing and "(0/10)" in listing
+
+
+async def test_a_leader_sends_a_long_announcement_to_the_team_on_wechat(server, stand_in):
+    leader_user, member_user = "oBroadcastLeader000000000001", "oBroadcastMember000000000001"
+    server.clock.moment = FRIDAY_2000
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        leader = await _volunteer(session, server, team, "刘队长", "13800000040")
+        await teams.set_member_role(
+            session, admin, team_id=team.id, person_id=leader.id, role=MemberRole.LEADER
+        )
+        member = await _volunteer(session, server, team, "陈队员", "13800000041")
+        codes = [
+            await channel_link.issue_code(session, who, channel="telegram", now=FRIDAY_2000)
+            for who in (leader, member)
+        ]
+    await server.text(leader_user, f"绑定 {codes[0]}")
+    await server.text(member_user, f"绑定 {codes[1]}")
+    assert "只有队长" in await server.text(member_user, "群发")
+
+    asked = await server.text(leader_user, "群发")  # one team: straight to the text
+    assert "东风清洁队" in asked and "取消" in asked
+    draft = await server.text(leader_user, "周六上午集合地点改到东风路口。")
+    assert "周六上午集合地点改到东风路口" in draft and "1. 发送" in draft
+    assert "请回复列表中的编号" in await server.text(leader_user, "5")
+    assert "请输入" in await server.text(leader_user, "2")
+    # Longer than one WeChat message: it arrives whole, in parts.
+    long_text = "周六上午集合地点改到东风路口。" + "请大家带好手套和马甲，" * 120 + "谢谢！"
+    preview = await server.text(leader_user, long_text)
+    await server.callback.drain()  # the preview's rest comes as a customer-service message
+    rest = stand_in.texts_to(leader_user)
+    assert preview.startswith("通知预览") and "将送达 1 人" in preview
+    assert "1. 发送" in rest[-1] and all(len(part.encode()) <= 2048 for part in rest)
+    sent = await server.text(leader_user, "1")
+    assert "正在发送给 东风清洁队" in sent
+    await server.runner.dispatch()
+    received = stand_in.texts_to(member_user)
+    assert len(received) >= 2 and all(len(part.encode()) <= 2048 for part in received)
+    assert "".join(received).replace("\n", "").count("请大家带好手套和马甲") == 120
+    # Delivery done: the counts come back to the leader on WeChat.
+    await server.runner.dispatch()
+    await server.callback.drain()
+    assert any(
+        "发送完毕" in text and "送达 1 人" in text for text in stand_in.texts_to(leader_user)
+    )

@@ -24,7 +24,7 @@ from handlers.wechat.inbound import (
     parse_inbound,
     verify_url,
 )
-from handlers.wechat.sender import WeChatSender
+from handlers.wechat.sender import WeChatSender, pieces
 from services.i18n import N_, Catalogs
 
 log = logging.getLogger(__name__)
@@ -97,10 +97,13 @@ class WeChatCallback:
             text = self.catalogs.translator(None)(ACKNOWLEDGED)
         if not text:
             return NOTHING
+        first, *rest = pieces(text)
+        if rest:  # too long for one reply: the rest follows as customer-service messages
+            self._send_later(inbound.from_user, rest)
         return build_reply(
             self.config,
             inbound,
-            text,
+            first,
             timestamp=query.get("timestamp") or str(int(time.time())),
             nonce=query.get("nonce") or "",
         )
@@ -109,12 +112,24 @@ class WeChatCallback:
         async def send_when_done() -> None:
             try:
                 text = await work
-                if text:
-                    await self.sender.send_text(inbound.from_user, text)
+                for part in pieces(text) if text else []:
+                    await self.sender.send_text(inbound.from_user, part)
             except Exception:  # logged: there is nobody else to tell
                 log.exception("WeChat follow-up to %s failed", inbound.from_user)
 
-        task = asyncio.create_task(send_when_done(), name="wechat follow-up")
+        self._track(asyncio.create_task(send_when_done(), name="wechat follow-up"))
+
+    def _send_later(self, open_id: str, parts: list[str]) -> None:
+        async def send_parts() -> None:
+            try:
+                for part in parts:
+                    await self.sender.send_text(open_id, part)
+            except Exception:  # logged: there is nobody else to tell
+                log.exception("WeChat rest of a long reply to %s failed", open_id)
+
+        self._track(asyncio.create_task(send_parts(), name="wechat long reply"))
+
+    def _track(self, task: asyncio.Task) -> None:
         self._follow_ups.add(task)
         task.add_done_callback(self._follow_ups.discard)
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.wechat import approvals, menus, service_log
+from handlers.wechat import broadcast as broadcast_ui
 from handlers.wechat import registration as registration_ui
 from handlers.wechat import report_desk as desk
 from handlers.wechat import roster as roster_ui
@@ -39,6 +40,7 @@ from models import (
 from models.db import SessionFactory
 from services import (
     attendance,
+    broadcasts,
     care,
     channel_link,
     drafts,
@@ -106,6 +108,7 @@ MINUTES_WORDS = {"时长", "我的时长", "服务时长", "minutes"}
 SHIFTS_WORDS = {"班次", "shifts"}
 MY_SHIFTS_WORDS = {"我的班次", "myshifts", "my shifts"}
 ROSTER_WORDS = {"名单", "花名册", "roster"}
+BROADCAST_WORDS = {"群发", "发通知", "broadcast"}
 NEW_SHIFT_WORDS = {"新班次", "发布班次", "newshift"}
 LANGUAGE_WORDS = {"语言", "語言", "language", "lang"}
 SIGN_UP_WORDS = {"报名", "signup"}
@@ -127,6 +130,7 @@ MENU_KEYS = {
     "MYSHIFTS": "myshifts",
     "ROSTER": "roster",
     "NEWSHIFT": "newshift",
+    "BROADCAST": "broadcast",
     "REGISTER": "register",
     "LOG": "log",
     "QUEUE": "reports",
@@ -152,6 +156,8 @@ class Turn:
     picture: PhotoInput | str | None = None
     # A shift was created: announce it once the transaction is committed.
     publish: bool = False
+    # A broadcast was written to the outbox: send it once committed.
+    dispatch: bool = False
 
     async def send(self, outgoing: list[tuple[int, Notice, dict]]) -> None:
         for person_id, notice, options in outgoing:
@@ -235,6 +241,8 @@ class WeChatChat:
             self.jobs.request_refresh(shift_id)
         if turn.publish:
             self.jobs.request_publish()
+        if turn.dispatch:
+            self.jobs.request_dispatch()
         return reply
 
     async def _seen(self, key: int) -> bool:
@@ -334,6 +342,7 @@ class WeChatChat:
                 approvals.REASON_FLOW,
                 CANCEL_FLOW,
                 shift_setup.FLOW,
+                broadcasts.FLOW,
             ):
                 await drafts.discard(turn.session, turn.person.id, flow)
             return turn.tr("Cancelled. Nothing was changed.")
@@ -378,6 +387,8 @@ class WeChatChat:
             return await roster_ui.shift_list(turn)
         if said in NEW_SHIFT_WORDS:
             return await shift_setup_ui.begin(turn)
+        if said in BROADCAST_WORDS:
+            return await broadcast_ui.begin(turn)
         if word in SIGN_UP_WORDS and rest.isdigit():
             return await shifts_ui.sign_up(turn, int(rest))
         if said in HELP_WORDS:
@@ -395,6 +406,9 @@ class WeChatChat:
         signing_up = await registration.current(turn.session, turn.person)
         if signing_up is not None:
             return await registration_ui.answer(turn, signing_up, said, text)
+        announcing = await broadcasts.current(turn.session, turn.person)
+        if announcing is not None:
+            return await broadcast_ui.answer(turn, announcing, said, text)
         setting_up = await shift_setup.current(turn.session, turn.person)
         if setting_up is not None:
             return await shift_setup_ui.answer(turn, setting_up, said, text)
@@ -557,6 +571,7 @@ def _is_command(text: str | None) -> bool:
         | ROSTER_WORDS
         | LANGUAGE_WORDS
         | NEW_SHIFT_WORDS
+        | BROADCAST_WORDS
         | REGISTER_WORDS
         | LOG_WORDS
         | QUEUE_WORDS
@@ -619,6 +634,7 @@ def help_text(tr: Translator) -> str:
         "待办 — residents' reports to handle (grid officers, leaders)\n"
         "名单 — your team's shifts and who is on them (leaders)\n"
         "新班次 — set up a shift and announce it (leaders)\n"
+        "群发 — send an announcement to your team or grid (leaders, grid officers)\n"
         "绑定 — link this account with your Telegram account\n"
         "语言 / language — 简体中文 · 繁體中文 · English\n"
         "取消 — stop what you are doing"

@@ -63,6 +63,30 @@ def fit(text: str, limit: int = TEXT_LIMIT_BYTES) -> str:
     return encoded[: limit - 3].decode(errors="ignore") + "…"
 
 
+def pieces(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
+    """The text as messages that each fit WeChat's byte limit, cut between lines where
+    possible (a long announcement arrives whole, in parts, instead of cut short)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line.encode()) > limit:  # one very long line: cut by characters
+            head = line.encode()[:limit].decode(errors="ignore")
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(head)
+            line = line[len(head) :]
+        joined = f"{current}\n{line}" if current else line
+        if len(joined.encode()) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = joined
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
 def numbered_menu(buttons: list[list[dict[str, Any]]]) -> tuple[list[str], dict[str, str]]:
     """Lines "回复 1：…" and the map from number to button data."""
     lines, choices = [], {}
@@ -155,7 +179,8 @@ class WeChatSender:
             for photo in photos:
                 if photo.get("path"):
                     await self.send_picture(account.chat_id, Path(photo["path"]))
-            await self.send_text(account.chat_id, body)
+            for part in pieces(body):
+                await self.send_text(account.chat_id, part)
         except WeChatClientException as exc:
             log.warning("WeChat send to person %s failed: %s %s", person_id, exc.errcode, exc)
             if exc.errcode in UNREACHABLE_CODES:

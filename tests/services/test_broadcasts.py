@@ -373,7 +373,12 @@ async def test_progress_is_edited_now_and_then_and_ends_with_the_counts(db, town
     dispatcher = Dispatcher(db.session_factory, sender, clock, quiet=QUIET, per_chat_interval=0)
     notifier = RecordingNotifier()
     progress = BroadcastProgress(
-        db.session_factory, notifier, clock, quiet=QUIET, default_language="zh_Hans"
+        db.session_factory,
+        notifier,
+        clock,
+        quiet=QUIET,
+        default_language="zh_Hans",
+        catalogs=CATALOGS,
     )
 
     def status() -> str:
