@@ -96,8 +96,26 @@ class ShiftJobs:
             )
             await self._record(info.shift, delivery, None)
         async with self.session_factory.begin() as session:
+            elsewhere = await announcements.audience_elsewhere(
+                session, info.shift, channel=self.channel
+            )
+            for person_id in elsewhere:  # the same key twice is written once
+                await outbox.enqueue(
+                    session,
+                    notice,
+                    catalogs=self.catalogs,
+                    now=self.clock.now(),
+                    person_id=person_id,
+                    key=f"announce:{shift_id}:{person_id}",
+                    kind="announcement",
+                )
             await announcements.mark_announced(session, shift_id, now=self.clock.now())
-        log.info("announced shift %s to %d people", shift_id, len(audience.people))
+        log.info(
+            "announced shift %s to %d people (%d more through the outbox)",
+            shift_id,
+            len(audience.people),
+            len(elsewhere),
+        )
 
     async def _record(self, shift, delivery: Delivery | None, person_id: int | None) -> None:
         if delivery is None:

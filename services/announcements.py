@@ -35,25 +35,51 @@ class Audience:
     group_chat_id: str | None  # the team's linked group, if any
 
 
-async def audience(session: AsyncSession, shift: Shift, *, channel: str) -> Audience:
-    """A team shift goes to its members (and group); an open one to every volunteer."""
-    reachable = select(ChatIdentity.person_id).where(
+def _volunteers_for(shift: Shift):
+    """A team shift is for its members; an open one for every volunteer."""
+    if shift.team_id is None:
+        return select(Volunteer.person_id)
+    return (
+        select(Volunteer.person_id)
+        .join(TeamMember, TeamMember.person_id == Volunteer.person_id)
+        .where(TeamMember.team_id == shift.team_id, TeamMember.left_at.is_(None))
+    )
+
+
+def _reachable_on(channel: str):
+    return select(ChatIdentity.person_id).where(
         ChatIdentity.channel == channel, ChatIdentity.reachable
     )
-    if shift.team_id is None:
-        query = select(Volunteer.person_id)
-        group = None
-    else:
-        query = (
-            select(Volunteer.person_id)
-            .join(TeamMember, TeamMember.person_id == Volunteer.person_id)
-            .where(TeamMember.team_id == shift.team_id, TeamMember.left_at.is_(None))
-        )
+
+
+async def audience(session: AsyncSession, shift: Shift, *, channel: str) -> Audience:
+    """A team shift goes to its members (and group); an open one to every volunteer."""
+    group = None
+    if shift.team_id is not None:
         group = (await session.get_one(Team, shift.team_id)).group_chat_id
     people = await session.exec(
-        query.where(col(Volunteer.person_id).in_(reachable)).order_by(col(Volunteer.person_id))
+        _volunteers_for(shift)
+        .where(col(Volunteer.person_id).in_(_reachable_on(channel)))
+        .order_by(col(Volunteer.person_id))
     )
     return Audience(list(people.all()), group)
+
+
+async def audience_elsewhere(session: AsyncSession, shift: Shift, *, channel: str) -> list[int]:
+    """Volunteers the shift is for who cannot be reached on `channel` but can on another
+    (WeChat only): they get a copy through the outbox, without the live counts."""
+    elsewhere = select(ChatIdentity.person_id).where(
+        ChatIdentity.channel != channel, ChatIdentity.reachable
+    )
+    people = await session.exec(
+        _volunteers_for(shift)
+        .where(
+            col(Volunteer.person_id).in_(elsewhere),
+            col(Volunteer.person_id).not_in(_reachable_on(channel)),
+        )
+        .order_by(col(Volunteer.person_id))
+    )
+    return list(people.all())
 
 
 async def sent_chats(session: AsyncSession, shift_id: int, channel: str) -> set[str]:

@@ -46,6 +46,7 @@ from services.errors import DomainError, PermissionDenied, StaleAction, UnknownC
 from services.i18n import N_, Catalogs, Translator, pick_label
 from services.notifier import Notice
 from services.outbox import QuietHours
+from services.profile import real_name
 from services.roles import leads_team
 from services.settings import Settings
 from services.teams import led_teams
@@ -468,13 +469,13 @@ async def audience(
     grid_id: int | None = None,
     exclude: int | None = None,
 ) -> Audience:
-    """Registered volunteers in scope with a Telegram chat; those who blocked the bot apart.
-    The author is not among them (they have the preview and the report)."""
+    """Registered volunteers in scope with a chat account on any channel; those who can be
+    reached on none (blocked the bot, unfollowed) apart. The author is not among them
+    (they have the preview and the report)."""
     query = (
         select(Volunteer.person_id, Person.language, ChatIdentity.reachable)
         .join(Person, Person.id == Volunteer.person_id)
         .join(ChatIdentity, ChatIdentity.person_id == Volunteer.person_id)
-        .where(ChatIdentity.channel == identity.TELEGRAM)
         .order_by(col(Volunteer.person_id))
     )
     if scope is Scope.TEAM:
@@ -485,14 +486,13 @@ async def audience(
         query = query.where(Volunteer.grid_id == grid_id)
     if exclude is not None:
         query = query.where(Volunteer.person_id != exclude)
-    reachable: list[tuple[int, str]] = []
-    skipped: list[tuple[int, str]] = []
-    seen: set[int] = set()
+    # One row per chat account: a person counts as reachable when any account is.
+    people: dict[int, tuple[str, bool]] = {}
     for person_id, language, is_reachable in (await session.exec(query)).all():
-        if person_id in seen:
-            continue
-        seen.add(person_id)
-        (reachable if is_reachable else skipped).append((person_id, language))
+        _, before = people.get(person_id, (language, False))
+        people[person_id] = (language, before or is_reachable)
+    reachable = [(pid, language) for pid, (language, ok) in people.items() if ok]
+    skipped = [(pid, language) for pid, (language, ok) in people.items() if not ok]
     return Audience(reachable, skipped)
 
 
@@ -517,13 +517,7 @@ async def target_of(
 
 async def sender_name(session: AsyncSession, person_id: int) -> str:
     """The real name of a registered volunteer, else the name on their chat account."""
-    volunteer = await session.get(Volunteer, person_id)
-    if volunteer is not None:
-        return volunteer.real_name
-    account = await identity.identity_of(session, person_id, identity.TELEGRAM)
-    if account is not None and account.display_name:
-        return account.display_name
-    return f"#{person_id}"
+    return await real_name(session, person_id) or f"#{person_id}"
 
 
 async def announcement_of(

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from sqlmodel import col, select
 
 from models import Attendance, AttendanceStatus, MemberRole, Notification, ShiftSignup
-from services import channel_link, reminders, signups, teams
+from services import broadcasts, channel_link, identity, reminders, signups, teams
+from services.broadcasts import Scope
 from services.reminders import Moment
 from tests.services import helpers
 
@@ -299,3 +300,60 @@ async def test_a_leader_sends_a_long_announcement_to_the_team_on_wechat(server, 
     assert any(
         "发送完毕" in text and "送达 1 人" in text for text in stand_in.texts_to(leader_user)
     )
+
+
+async def test_a_wechat_only_volunteer_hears_of_new_shifts_and_announcements(
+    server, stand_in, catalogs
+):
+    """Registered on WeChat, never on Telegram: the new shift's announcement and the
+    leader's broadcast still reach them, and they sign up from the announcement."""
+    wechat_user = "oOnlyWeChat00000000000000001"
+    server.clock.moment = FRIDAY_2000
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        post = await helpers.post(session, admin)
+        volunteer = await identity.resolve_person(
+            session,
+            identity.ChatUser(channel="wechat", external_id=wechat_user, chat_id=wechat_user),
+            now=FRIDAY_2000,
+            default_language="zh_Hans",
+        )
+        await helpers.register(
+            session, volunteer, server.settings.registration, name="王微信", phone="13800000060"
+        )
+        await teams.join_team(session, volunteer, team, now=FRIDAY_2000)
+        shift = await helpers.shift(
+            session,
+            admin,
+            server.settings.shifts,
+            team_id=team.id,
+            post_id=post.id,
+            day=SUNDAY,
+            now=FRIDAY_2000,
+        )
+    await server.runner.jobs.publish_due()
+    await server.runner.dispatch()
+    (announced,) = stand_in.texts_to(wechat_user)
+    assert "清洁家园" in announced and "【1】🙋 报名" in announced
+    assert "报名成功" in await server.text(wechat_user, "1")
+    async with server.db.session_factory() as session:
+        assert (
+            await session.exec(
+                select(ShiftSignup.status).where(
+                    ShiftSignup.shift_id == shift.id, ShiftSignup.person_id == volunteer.id
+                )
+            )
+        ).one() == "confirmed"
+
+    async with server.db.session_factory.begin() as session:
+        state = await broadcasts.begin(session, admin, now=FRIDAY_2000)
+        state = await broadcasts.choose(session, admin, Scope.TEAM, team.id, now=FRIDAY_2000)
+        state = await broadcasts.submit_text(session, admin, "周日带好手套。", now=FRIDAY_2000)
+        preview = await broadcasts.preview(session, admin, state, quiet=None, now=FRIDAY_2000)
+        assert preview.reachable == 1
+        await broadcasts.send(
+            session, admin, state.rev, catalogs=catalogs, quiet=None, now=FRIDAY_2000
+        )
+    await server.runner.dispatch()
+    assert "周日带好手套" in stand_in.texts_to(wechat_user)[-1]
