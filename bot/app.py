@@ -17,6 +17,7 @@ from scheduler.runner import JobRunner
 from scheduler.shift_jobs import ShiftJobs
 from services import identity
 from services.clock import Clock, SystemClock
+from services.file_links import file_links
 from services.i18n import Catalogs
 from services.outbox import QuietHours
 from services.settings import Settings
@@ -101,6 +102,7 @@ def build_application(
         clock=clock,
         notifier=notifier,
         jobs=runner,
+        file_links=file_links(settings.wechat, clock),
     )
     register_handlers(application)
     return application

@@ -58,6 +58,7 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str], path: Pa
         "WECHAT_APP_SECRET": ("wechat", "app_secret"),
         "WECHAT_TOKEN": ("wechat", "token"),
         "WECHAT_ENCODING_AES_KEY": ("wechat", "encoding_aes_key"),
+        "WECHAT_LINK_SECRET": ("wechat", "link_secret"),
     }
     for variable, (table, key) in overrides.items():
         value = environ.get(variable, "").strip()

@@ -142,6 +142,7 @@ def wechat_callback(application: Application) -> WeChatCallback:
         deps.clock,
         deps.jobs,
         fetch=functools.partial(download_picture, limit=deps.settings.reports.max_photo_bytes),
+        links=deps.file_links,
     )
     return WeChatCallback(
         WeChatConfig(

@@ -1,4 +1,5 @@
-"""The bot's web server: the Open311 GeoReport v2 API (services/open311) over aiohttp.
+"""The bot's web server (aiohttp): the Open311 GeoReport v2 API (services/open311), the
+WeChat callback, and downloads of files sent as signed links (services/file_links).
 
 Each request gets its own database session; the POST runs in one transaction, so
 a rejected submission changes nothing.
@@ -11,15 +12,17 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
 from handlers.wechat.callback import WeChatCallback
 from handlers.wechat.inbound import WeChatInboundError
 from models.db import SessionFactory
-from services import open311
+from services import downloads, open311
 from services.clock import Clock
-from services.i18n import Catalogs
+from services.file_links import FILES_PATH, FileLinks, LinkExpired, LinkInvalid, file_links
+from services.i18n import Catalogs, render
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ PREFIX = "/open311/v2"
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 SETTINGS = web.AppKey("settings", Settings)
+LINKS = web.AppKey("file_links", FileLinks)
 SESSIONS = web.AppKey("session_factory", SessionFactory)
 CLOCK = web.AppKey("clock", Clock)
 CATALOGS = web.AppKey("catalogs", Catalogs)
@@ -61,6 +65,9 @@ async def start_web(
     app = build_app(settings, session_factory, clock, catalogs=catalogs or Catalogs())
     if wechat is not None:
         add_wechat_routes(app, settings.wechat.callback_path, wechat)
+    links = file_links(settings.wechat, clock)
+    if links is not None:
+        add_download_routes(app, links)
     runner = web.AppRunner(app, access_log=log)
     await runner.setup()
     site = web.TCPSite(runner, settings.open311.host, settings.open311.port)
@@ -125,6 +132,39 @@ def add_wechat_routes(app: web.Application, path: str, callback: WeChatCallback)
         return web.Response(text=reply, content_type=content_type, charset="utf-8")
 
     app.add_routes([web.get(path, verify), web.post(path, receive)])
+
+
+def add_download_routes(app: web.Application, links: FileLinks) -> None:
+    """Files sent as links (certificates, exports): made when the signed link is opened."""
+    app[LINKS] = links
+    app.add_routes([web.get(FILES_PATH + "{token}", download)])
+
+
+async def download(request: web.Request) -> web.Response:
+    app = request.app
+    tr = app[CATALOGS].translator(None)
+    try:
+        ref = app[LINKS].read(request.match_info["token"])
+    except LinkExpired as refused:
+        return _plain(render(tr, refused.message), status=410)
+    except LinkInvalid as refused:
+        return _plain(render(tr, refused.message), status=403)
+    async with app[SESSIONS]() as session:
+        found = await downloads.file_for(
+            session, ref, settings=app[SETTINGS], catalogs=app[CATALOGS]
+        )
+    if found is None:
+        return _plain(tr("This file is no longer available."), status=404)
+    disposition = f"attachment; filename*=UTF-8''{quote(found.filename)}"
+    return web.Response(
+        body=found.content,
+        content_type=found.media_type,
+        headers={"Content-Disposition": disposition},
+    )
+
+
+def _plain(text: str, *, status: int) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/plain", charset="utf-8")
 
 
 @web.middleware

@@ -3,7 +3,6 @@ the PDF arrives in the volunteer's chat; anyone can check one with /verify."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 from telegram import Update
@@ -21,30 +20,17 @@ from handlers.common import (
     work,
 )
 from handlers.context import BotContext
-from models import Certificate, Volunteer
-from services import certificates, drafts
+from models import Certificate
+from services import certificate_files, certificates, drafts
+from services.certificate_files import DECLINE_FLOW, PERIODS, period_bounds
 from services.errors import StaleAction
-from services.i18n import N_, format_duration
-from services.identity import language_of_person
-from services.notifier import Action, Notice
-from services.profile import real_name
-
-PERIODS = {"ty": N_("This year"), "ly": N_("Last year"), "all": N_("All my service")}
-DECLINE_FLOW = "certdecline"
+from services.i18n import format_duration
+from services.identity import TELEGRAM, identity_of
+from services.notifier import Notice
 
 
 def _today(w: Work) -> date:
     return w.now.astimezone(w.deps.settings.bot.zone).date()
-
-
-def _bounds(code: str, today: date) -> tuple[date, date] | None:
-    if code == "ty":
-        return date(today.year, 1, 1), today
-    if code == "ly":
-        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
-    if code == "all":
-        return date(2000, 1, 1), today
-    return None
 
 
 def _choose_period(w: Work) -> Message:
@@ -70,13 +56,13 @@ async def on_button(update: Update, context: BotContext) -> None:
             response = Response(messages=[_choose_period(w)])
         elif action == "p":
             (code,) = callback_args(update, 1)
-            bounds = _bounds(code, _today(w))
+            bounds = period_bounds(code, _today(w))
             if bounds is None:
                 raise StaleAction()
             asked = await certificates.request_certificate(
                 w.session, w.person, start=bounds[0], end=bounds[1], today=_today(w), now=w.now
             )
-            await tell(w, await _ask_approvers(w, asked))
+            await tell(w, await certificate_files.approval_notices(w.session, asked))
             response = Response(
                 edit=Message(
                     w.tr("📨 Your request has been sent. The certificate will arrive here.")
@@ -95,7 +81,12 @@ async def on_button(update: Update, context: BotContext) -> None:
                 zone=w.deps.settings.bot.zone,
                 now=w.now,
             )
-            document = await _document(w, issued)
+            account = await identity_of(w.session, issued.person_id, TELEGRAM)
+            if account is not None and account.reachable:
+                document = await _document(w, issued)
+            else:  # on WeChat only: a download link, through the outbox
+                notice = certificate_files.link_notice(issued, w.deps.file_links)
+                await tell(w, [(issued.person_id, notice)])
             response = Response(
                 edit=Message(w.tr("✅ Issued: {serial}").format(serial=issued.serial))
             )
@@ -120,47 +111,11 @@ async def on_button(update: Update, context: BotContext) -> None:
         await context.deps.notifier.send_document(person_id, filename, content, notice)
 
 
-async def _ask_approvers(w: Work, asked: Certificate) -> list[tuple[int, Notice]]:
-    who = await real_name(w.session, asked.person_id)
-    notice = Notice(
-        N_("📄 {name} asks for a service certificate for {start} – {end}."),
-        {"name": who, "start": asked.period_start.isoformat(), "end": asked.period_end.isoformat()},
-        actions=(
-            (
-                Action(N_("✅ Issue"), f"ct:ok:{asked.id}"),
-                Action(N_("❌ Decline"), f"ct:no:{asked.id}"),
-            ),
-        ),
-    )
-    return [(p, notice) for p in await certificates.certificate_approvers(w.session, asked)]
-
-
 async def _document(w: Work, issued: Certificate) -> tuple[int, str, bytes, Notice]:
-    volunteer = await w.session.get_one(Volunteer, issued.person_id)
-    language = await _language_of(w, issued.person_id)
-    tr = w.deps.catalogs.translator(language)
-    kinds = w.deps.settings.shifts
-    # Rendering takes a noticeable moment (font subsetting): off the event loop.
-    content = await asyncio.to_thread(
-        certificates.render_pdf,
-        issued,
-        volunteer,
-        tr=tr,
-        number_prefix=w.deps.settings.organisation.volunteer_number_prefix,
-        activity_label=lambda code: (
-            kinds.kind(code).label(tr.language) if kinds.kind(code) else code
-        ),
-        zone=w.deps.settings.bot.zone,
+    filename, content = await certificate_files.certificate_pdf(
+        w.session, issued, settings=w.deps.settings, catalogs=w.deps.catalogs
     )
-    notice = Notice(
-        N_("📄 Your service certificate: {duration} of volunteer service. Serial {serial}."),
-        {"duration": format_duration(tr, issued.minutes or 0), "serial": issued.serial},
-    )
-    return issued.person_id, f"certificate-{issued.serial}.pdf", content, notice
-
-
-async def _language_of(w: Work, person_id: int) -> str:
-    return await language_of_person(w.session, person_id) or w.deps.settings.bot.default_language
+    return issued.person_id, filename, content, certificate_files.issued_notice(issued)
 
 
 async def on_decline_text(w: Work, text: str) -> tuple[Response, list[tuple[int, Notice]]]:
@@ -178,9 +133,7 @@ async def on_decline_text(w: Work, text: str) -> tuple[Response, list[tuple[int,
         now=w.now,
     )
     await drafts.discard(w.session, w.person.id, DECLINE_FLOW)
-    notice = Notice(
-        N_("Your certificate request was declined: {reason}"), {"reason": declined.decision_note}
-    )
+    notice = certificate_files.declined_notice(declined)
     return Response.say(w.tr("Declined; they have been told.")), [(declined.person_id, notice)]
 
 

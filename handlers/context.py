@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from models.db import SessionFactory
 from services.clock import Clock
+from services.file_links import FileLinks
 from services.i18n import Catalogs
 from services.identity import TELEGRAM
 from services.jobs import JobRequests
@@ -31,6 +32,8 @@ class Deps:
     clock: Clock
     notifier: Notifier
     jobs: JobRequests
+    # Download links for files a channel cannot carry; None when not configured.
+    file_links: FileLinks | None = None
 
     @property
     def admin_ids(self) -> frozenset[str]:

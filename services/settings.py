@@ -373,6 +373,11 @@ class WeChatSettings(_Strict):
             "remark": "remark",
         }
     )
+    # The web server's public HTTPS address (where the callback URL's host points), for
+    # download links to files WeChat cannot carry: certificates, exports. Empty: none.
+    public_url: str = ""
+    # Signs those links (or WECHAT_LINK_SECRET); empty: the app secret signs them.
+    link_secret: str = ""
     # WeChat waits 5 seconds for a passive reply; work that takes longer is acknowledged
     # and its answer follows as a customer-service message.
     reply_within_seconds: float = Field(default=4.0, gt=0, le=4.5)
@@ -383,6 +388,8 @@ class WeChatSettings(_Strict):
             raise ValueError("wechat.app_id and wechat.token are needed when enabled")
         if self.encoding_aes_key and len(self.encoding_aes_key) != 43:
             raise ValueError("wechat.encoding_aes_key has 43 characters")
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise ValueError("wechat.public_url is a web address, like https://bot.example.org")
         return self
 
 

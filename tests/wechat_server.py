@@ -24,6 +24,8 @@ TOKEN = "civicToken2026"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx0123456789abcdef"
 ACCOUNT = "gh_civic"
+# Where download links point; tests open them on the server's real address.
+PUBLIC_URL = "https://bot.example.org"
 
 
 @dataclass
@@ -110,6 +112,7 @@ async def server(db, base_settings, stand_in, tmp_path) -> AsyncIterator[Server]
             "token": TOKEN,
             "encoding_aes_key": AES_KEY,
             "api_base_url": f"{stand_in.url}/cgi-bin/",
+            "public_url": PUBLIC_URL,
         }
     )
     settings = base_settings.model_copy(

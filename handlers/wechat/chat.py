@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.wechat import approvals, menus, service_log
 from handlers.wechat import broadcast as broadcast_ui
+from handlers.wechat import certificates as certificates_ui
 from handlers.wechat import registration as registration_ui
 from handlers.wechat import report_desk as desk
 from handlers.wechat import roster as roster_ui
@@ -59,6 +60,7 @@ from services import (
     shift_setup,
 )
 from services.attendance import check_text
+from services.certificate_files import DECLINE_FLOW
 from services.clock import Clock
 from services.errors import (
     DomainError,
@@ -66,6 +68,7 @@ from services.errors import (
     ReportStateConflict,
     StaleAction,
 )
+from services.file_links import FileLinks
 from services.i18n import (
     LANGUAGE_NATIVE_NAMES,
     N_,
@@ -108,6 +111,7 @@ MINUTES_WORDS = {"时长", "我的时长", "服务时长", "minutes"}
 SHIFTS_WORDS = {"班次", "shifts"}
 MY_SHIFTS_WORDS = {"我的班次", "myshifts", "my shifts"}
 ROSTER_WORDS = {"名单", "花名册", "roster"}
+CERTIFICATE_WORDS = {"证明", "服务证明", "certificate"}
 BROADCAST_WORDS = {"群发", "发通知", "broadcast"}
 NEW_SHIFT_WORDS = {"新班次", "发布班次", "newshift"}
 LANGUAGE_WORDS = {"语言", "語言", "language", "lang"}
@@ -131,6 +135,7 @@ MENU_KEYS = {
     "ROSTER": "roster",
     "NEWSHIFT": "newshift",
     "BROADCAST": "broadcast",
+    "CERTIFICATE": "certificate",
     "REGISTER": "register",
     "LOG": "log",
     "QUEUE": "reports",
@@ -158,6 +163,8 @@ class Turn:
     publish: bool = False
     # A broadcast was written to the outbox: send it once committed.
     dispatch: bool = False
+    # Download links for files WeChat cannot carry (None: not configured).
+    links: FileLinks | None = None
 
     async def send(self, outgoing: list[tuple[int, Notice, dict]]) -> None:
         for person_id, notice, options in outgoing:
@@ -197,8 +204,10 @@ class WeChatChat:
         clock: Clock,
         jobs: JobRequests,
         fetch: Callable[[str], Awaitable[bytes]],
+        links: FileLinks | None = None,
     ) -> None:
         self.settings = settings
+        self.links = links
         self.session_factory = session_factory
         self.catalogs = catalogs
         self.clock = clock
@@ -291,6 +300,7 @@ class WeChatChat:
             self.settings,
             self.catalogs,
             self.fetch,
+            links=self.links,
         )
 
     async def _route(self, turn: Turn, inbound: InboundMessage) -> str | None:
@@ -343,6 +353,7 @@ class WeChatChat:
                 CANCEL_FLOW,
                 shift_setup.FLOW,
                 broadcasts.FLOW,
+                DECLINE_FLOW,
             ):
                 await drafts.discard(turn.session, turn.person.id, flow)
             return turn.tr("Cancelled. Nothing was changed.")
@@ -389,12 +400,16 @@ class WeChatChat:
             return await shift_setup_ui.begin(turn)
         if said in BROADCAST_WORDS:
             return await broadcast_ui.begin(turn)
+        if said in CERTIFICATE_WORDS:
+            return await certificates_ui.begin(turn)
         if word in SIGN_UP_WORDS and rest.isdigit():
             return await shifts_ui.sign_up(turn, int(rest))
         if said in HELP_WORDS:
             return help_text(turn.tr)
         if said in LANGUAGE_WORDS:
             return await choose_language(turn)
+        if await drafts.load(turn.session, turn.person.id, DECLINE_FLOW) is not None:
+            return await certificates_ui.typed_reason(turn, text)
         if await drafts.load(turn.session, turn.person.id, CANCEL_FLOW) is not None:
             return await shifts_ui.typed_reason(turn, text)
         declining = await drafts.load(turn.session, turn.person.id, approvals.REASON_FLOW)
@@ -572,6 +587,7 @@ def _is_command(text: str | None) -> bool:
         | LANGUAGE_WORDS
         | NEW_SHIFT_WORDS
         | BROADCAST_WORDS
+        | CERTIFICATE_WORDS
         | REGISTER_WORDS
         | LOG_WORDS
         | QUEUE_WORDS
@@ -597,6 +613,8 @@ async def press(turn: Turn, data: str) -> str:
         return await desk.press(turn, parts[1], [int(p) for p in parts[2:]])
     if parts[0] == "lg" and len(parts) >= 3 and parts[2].isdigit():
         return await approvals.press(turn, parts[1], parts[2:])
+    if parts[0] == "ct" and len(parts) == 3:
+        return await certificates_ui.press(turn, parts[1], parts[2:])
     if parts[0] == "lang" and len(parts) == 2 and parts[1] in SUPPORTED_LANGUAGES:
         return await set_language(turn, parts[1])
     if parts[0] == "ro" and len(parts) >= 3 and all(p.isdigit() for p in parts[2:]):
@@ -631,6 +649,7 @@ def help_text(tr: Translator) -> str:
         "我的班次 — your shifts; cancel one (volunteers)\n"
         "时长 — your service hours and star level (volunteers)\n"
         "记录 — record service done outside a shift (volunteers)\n"
+        "证明 — a certificate of your service (volunteers)\n"
         "待办 — residents' reports to handle (grid officers, leaders)\n"
         "名单 — your team's shifts and who is on them (leaders)\n"
         "新班次 — set up a shift and announce it (leaders)\n"
