@@ -27,6 +27,7 @@ MENU = {
                 {"type": "click", "name": "我的班次", "key": "MYSHIFTS"},
                 {"type": "click", "name": "我的时长", "key": "MINUTES"},
                 {"type": "click", "name": "记录时长", "key": "LOG"},
+                {"type": "click", "name": "服务证明", "key": "CERTIFICATE"},
             ],
         },
         {

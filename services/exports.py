@@ -79,6 +79,12 @@ class ExportFile:
     entries: int  # number of ledger rows in the file
 
 
+async def require_export_rights(session: AsyncSession, actor: Person, team_id: int | None) -> None:
+    """Admins export everything; leaders the teams they lead."""
+    if not actor.is_admin and (team_id is None or not await leads_team(session, actor, team_id)):
+        raise PermissionDenied()
+
+
 async def export_ledger(
     session: AsyncSession,
     actor: Person,
@@ -94,8 +100,7 @@ async def export_ledger(
 ) -> ExportFile:
     """The ledger of [start, end] (inclusive, by service date) for one team, or for
     everything (admins only). Leaders export the teams they lead."""
-    if not actor.is_admin and (team_id is None or not await leads_team(session, actor, team_id)):
-        raise PermissionDenied()
+    await require_export_rights(session, actor, team_id)
     if fmt not in FORMATS:
         raise UnknownChoice()
     if team_id is not None:

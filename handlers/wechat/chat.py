@@ -23,11 +23,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.wechat import approvals, menus, service_log
 from handlers.wechat import broadcast as broadcast_ui
 from handlers.wechat import certificates as certificates_ui
+from handlers.wechat import exports as exports_ui
 from handlers.wechat import registration as registration_ui
 from handlers.wechat import report_desk as desk
 from handlers.wechat import roster as roster_ui
 from handlers.wechat import shift_setup as shift_setup_ui
 from handlers.wechat import shifts as shifts_ui
+from handlers.wechat.help import help_text
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
 from handlers.wechat.wording import refusal_text
@@ -111,6 +113,7 @@ MINUTES_WORDS = {"时长", "我的时长", "服务时长", "minutes"}
 SHIFTS_WORDS = {"班次", "shifts"}
 MY_SHIFTS_WORDS = {"我的班次", "myshifts", "my shifts"}
 ROSTER_WORDS = {"名单", "花名册", "roster"}
+EXPORT_WORDS = {"导出", "导出台账", "export"}
 CERTIFICATE_WORDS = {"证明", "服务证明", "certificate"}
 BROADCAST_WORDS = {"群发", "发通知", "broadcast"}
 NEW_SHIFT_WORDS = {"新班次", "发布班次", "newshift"}
@@ -136,6 +139,7 @@ MENU_KEYS = {
     "NEWSHIFT": "newshift",
     "BROADCAST": "broadcast",
     "CERTIFICATE": "certificate",
+    "EXPORT": "export",
     "REGISTER": "register",
     "LOG": "log",
     "QUEUE": "reports",
@@ -314,7 +318,7 @@ class WeChatChat:
         if inbound.kind == "image":
             if draft is not None and draft.step == Step.PHOTOS:
                 return await self._photo(turn, inbound)
-            return turn.tr("Sorry, I cannot use a picture here.") + "\n" + help_text(turn.tr)
+            return turn.tr("Sorry, I cannot use a picture here.") + "\n" + await help_text(turn)
         if inbound.kind == "location":
             if draft is not None and draft.step == Step.PLACE:
                 state = await report_setup.set_point(
@@ -333,7 +337,7 @@ class WeChatChat:
         if inbound.event in ("subscribe", "scan") and key.startswith(POST_PREFIX):
             return await check_in_by_code(turn, key.removeprefix(POST_PREFIX))
         if inbound.event == "subscribe":
-            return turn.tr("Welcome!") + "\n" + help_text(turn.tr)
+            return turn.tr("Welcome!") + "\n" + await help_text(turn)
         if inbound.event == "click" and inbound.event_key in MENU_KEYS:
             draft = await report_setup.current(turn.session, turn.person)
             return await self._text(turn, draft, MENU_KEYS[inbound.event_key])
@@ -400,12 +404,14 @@ class WeChatChat:
             return await shift_setup_ui.begin(turn)
         if said in BROADCAST_WORDS:
             return await broadcast_ui.begin(turn)
+        if said in EXPORT_WORDS:
+            return await exports_ui.begin(turn)
         if said in CERTIFICATE_WORDS:
             return await certificates_ui.begin(turn)
         if word in SIGN_UP_WORDS and rest.isdigit():
             return await shifts_ui.sign_up(turn, int(rest))
         if said in HELP_WORDS:
-            return help_text(turn.tr)
+            return await help_text(turn)
         if said in LANGUAGE_WORDS:
             return await choose_language(turn)
         if await drafts.load(turn.session, turn.person.id, DECLINE_FLOW) is not None:
@@ -434,7 +440,7 @@ class WeChatChat:
             return await self._answer(turn, draft, said, text)
         if said.isdigit():
             return await self._press(turn, said)
-        return turn.tr("Sorry, I did not understand that.") + "\n" + help_text(turn.tr)
+        return turn.tr("Sorry, I did not understand that.") + "\n" + await help_text(turn)
 
     async def _begin_report(self, turn: Turn, draft: ReportDraft | None) -> str:
         if draft is not None:
@@ -550,7 +556,7 @@ class WeChatChat:
         """A number after a list or a notice with buttons: that choice."""
         options = await menus.choices(turn)
         if not options:
-            return turn.tr("Sorry, I did not understand that.") + "\n" + help_text(turn.tr)
+            return turn.tr("Sorry, I did not understand that.") + "\n" + await help_text(turn)
         if not 1 <= int(number) <= len(options):
             return turn.tr("Please reply with a number from 1 to {count}.").format(
                 count=len(options)
@@ -588,6 +594,7 @@ def _is_command(text: str | None) -> bool:
         | NEW_SHIFT_WORDS
         | BROADCAST_WORDS
         | CERTIFICATE_WORDS
+        | EXPORT_WORDS
         | REGISTER_WORDS
         | LOG_WORDS
         | QUEUE_WORDS
@@ -613,6 +620,8 @@ async def press(turn: Turn, data: str) -> str:
         return await desk.press(turn, parts[1], [int(p) for p in parts[2:]])
     if parts[0] == "lg" and len(parts) >= 3 and parts[2].isdigit():
         return await approvals.press(turn, parts[1], parts[2:])
+    if parts[0] == "ex" and len(parts) >= 3:
+        return await exports_ui.press(turn, parts[1], parts[2:])
     if parts[0] == "ct" and len(parts) == 3:
         return await certificates_ui.press(turn, parts[1], parts[2:])
     if parts[0] == "lang" and len(parts) == 2 and parts[1] in SUPPORTED_LANGUAGES:
@@ -636,28 +645,7 @@ async def set_language(turn: Turn, language: str) -> str:
     said = tr("✓ I will speak {language} with you from now on.").format(
         language=LANGUAGE_NATIVE_NAMES[language]
     )
-    return said + "\n" + help_text(tr)
-
-
-def help_text(tr: Translator) -> str:
-    return tr(
-        "What would you like to do? Reply with a word:\n"
-        "举报 — report a problem (illegal parking, vending, posters, rubbish…)\n"
-        "我的举报 — your reports and what became of them\n"
-        "注册 — register as a volunteer\n"
-        "班次 — shifts to sign up for (volunteers)\n"
-        "我的班次 — your shifts; cancel one (volunteers)\n"
-        "时长 — your service hours and star level (volunteers)\n"
-        "记录 — record service done outside a shift (volunteers)\n"
-        "证明 — a certificate of your service (volunteers)\n"
-        "待办 — residents' reports to handle (grid officers, leaders)\n"
-        "名单 — your team's shifts and who is on them (leaders)\n"
-        "新班次 — set up a shift and announce it (leaders)\n"
-        "群发 — send an announcement to your team or grid (leaders, grid officers)\n"
-        "绑定 — link this account with your Telegram account\n"
-        "语言 / language — 简体中文 · 繁體中文 · English\n"
-        "取消 — stop what you are doing"
-    )
+    return said + "\n" + await help_text(turn, tr)
 
 
 def prompt(turn: Turn, state: ReportDraft) -> str:

@@ -1,6 +1,7 @@
-"""Service certificates on WeChat, end to end: a WeChat-only volunteer asks by number,
-the leader issues it by number, and the PDF arrives as a signed download link that
-the web server honours for a week; a declined request carries the typed reason."""
+"""Files WeChat cannot carry, end to end: a WeChat-only volunteer asks for a service
+certificate by number, the leader issues it by number, and the PDF arrives as a signed
+download link that the web server honours for a week; a declined request carries the
+typed reason; a leader exports the team's ledger the same way."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import io
 import re
 from datetime import date, timedelta
 
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from models import MemberRole
+from models import MemberRole, Person
 from services import channel_link, identity, ledger, teams
 from tests.services import helpers
 from tests.wechat_server import PUBLIC_URL
@@ -18,9 +20,9 @@ from tests.wechat_server import PUBLIC_URL
 VOLUNTEER, LEADER = "oCertVolunteer00000000000001", "oCertLeader000000000000000001"
 
 
-async def _crew(server) -> None:
+async def _crew(server) -> dict[str, int]:
     """A leader on WeChat (linked) and a volunteer registered on WeChat only, with two
-    hours of approved service this month."""
+    hours of approved service this month. Returns the team's and the people's ids."""
     now = server.clock.now()
     async with server.db.session_factory.begin() as session:
         admin = await helpers.person(session, admin=True)
@@ -57,7 +59,9 @@ async def _crew(server) -> None:
         )
         await ledger.decide(session, admin, entry.id, approve=True, now=now)
         code = await channel_link.issue_code(session, leader, channel="telegram", now=now)
+        ids = {"team": team.id, "admin": admin.id, "leader": leader.id}
     await server.text(LEADER, f"绑定 {code}")
+    return ids
 
 
 async def test_a_certificate_is_asked_issued_and_downloaded_on_wechat(server, stand_in):
@@ -107,3 +111,31 @@ async def test_a_declined_certificate_tells_the_volunteer_why(server, stand_in):
     (told,) = stand_in.texts_to(VOLUNTEER)
     assert "服务记录还没有全部审核" in told
     assert "http" not in told
+
+
+async def test_a_leader_exports_the_ledger_as_a_link_on_wechat(server):
+    ids = await _crew(server)
+    assert "权限" in await server.text(VOLUNTEER, "导出")  # not a leader
+    periods = await server.text(LEADER, "导出")
+    assert "【1】本月" in periods
+    formats = await server.text(LEADER, "1")  # one team: straight to the format
+    assert "【1】📊 Excel" in formats
+    answer = await server.text(LEADER, "1")
+    link = re.search(r"https://\S+", answer).group(0)
+    response = await server.http.get(link.replace(PUBLIC_URL, server.base))
+    assert response.status_code == 200
+    assert "spreadsheetml" in response.headers["content-type"]
+    assert ".xlsx" in response.headers["content-disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+    cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row]
+    assert any("王证明" in cell for cell in cells)
+    assert any("清理楼道" in cell for cell in cells)
+
+    # No longer the leader: the link gives nothing.
+    async with server.db.session_factory.begin() as session:
+        admin = await session.get_one(Person, ids["admin"])
+        await teams.set_member_role(
+            session, admin, team_id=ids["team"], person_id=ids["leader"], role=MemberRole.MEMBER
+        )
+    gone = await server.http.get(link.replace(PUBLIC_URL, server.base))
+    assert gone.status_code == 404
