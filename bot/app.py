@@ -10,6 +10,7 @@ from handlers import register_handlers
 from handlers.context import DEPS_KEY, BotContext, Deps
 from handlers.notifier import TelegramNotifier
 from handlers.wechat.sender import WECHAT, WeChatSender
+from handlers.wechat.wecom_sender import WECOM, WeComSender
 from models.db import SessionFactory
 from scheduler.broadcast_progress import BroadcastProgress
 from scheduler.dispatch import Dispatcher
@@ -26,6 +27,7 @@ from services.settings import Settings
 JOB_RUNNER_KEY = "job_runner"
 # The WeChat sender, when that channel is on (the web server's callback uses it).
 WECHAT_SENDER_KEY = "wechat_sender"
+WECOM_SENDER_KEY = "wecom_sender"
 
 
 def build_application(
@@ -72,6 +74,10 @@ def build_application(
     if settings.wechat.enabled:
         senders[WECHAT] = application.bot_data[WECHAT_SENDER_KEY] = WeChatSender(
             settings.wechat, session_factory, clock, zone=settings.bot.zone
+        )
+    if settings.wecom.enabled:
+        senders[WECOM] = application.bot_data[WECOM_SENDER_KEY] = WeComSender(
+            settings.wecom, session_factory
         )
     dispatcher = Dispatcher(
         session_factory,

@@ -59,6 +59,9 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str], path: Pa
         "WECHAT_TOKEN": ("wechat", "token"),
         "WECHAT_ENCODING_AES_KEY": ("wechat", "encoding_aes_key"),
         "WECHAT_LINK_SECRET": ("wechat", "link_secret"),
+        "WECOM_SECRET": ("wecom", "secret"),
+        "WECOM_TOKEN": ("wecom", "token"),
+        "WECOM_ENCODING_AES_KEY": ("wecom", "encoding_aes_key"),
     }
     for variable, (table, key) in overrides.items():
         value = environ.get(variable, "").strip()

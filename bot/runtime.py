@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import JOB_RUNNER_KEY, WECHAT_SENDER_KEY, build_application
+from bot.app import JOB_RUNNER_KEY, WECHAT_SENDER_KEY, WECOM_SENDER_KEY, build_application
 from bot.update_processor import PerChatUpdateProcessor
 from bot.web import start_web
 from handlers.context import DEPS_KEY, Deps
@@ -21,6 +21,8 @@ from handlers.menu import publish_default_menus, refresh_personal_menu
 from handlers.wechat.callback import WeChatCallback
 from handlers.wechat.chat import WeChatChat
 from handlers.wechat.inbound import WeChatConfig
+from handlers.wechat.sender import WECHAT, WeChatSender
+from handlers.wechat.wecom_sender import WECOM, WeComSender
 from models.db import SessionFactory, create_engine, create_session_factory
 from models.migrate import upgrade_to_head
 from scheduler.housekeeping import housekeeping
@@ -135,6 +137,42 @@ def wechat_callback(application: Application) -> WeChatCallback:
     """The WeChat channel over the same services, outbox and job runner as Telegram."""
     deps: Deps = application.bot_data[DEPS_KEY]
     wechat = deps.settings.wechat
+    return _callback(
+        application,
+        WeChatConfig(
+            token=wechat.token, app_id=wechat.app_id, encoding_aes_key=wechat.encoding_aes_key
+        ),
+        application.bot_data[WECHAT_SENDER_KEY],
+        channel=WECHAT,
+        reply_within=wechat.reply_within_seconds,
+    )
+
+
+def wecom_callback(application: Application) -> WeChatCallback:
+    """The WeCom app: the same conversations, crypto and services (the corp id takes the
+    app id's place in the encrypted messages)."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    wecom = deps.settings.wecom
+    return _callback(
+        application,
+        WeChatConfig(
+            token=wecom.token, app_id=wecom.corp_id, encoding_aes_key=wecom.encoding_aes_key
+        ),
+        application.bot_data[WECOM_SENDER_KEY],
+        channel=WECOM,
+        reply_within=wecom.reply_within_seconds,
+    )
+
+
+def _callback(
+    application: Application,
+    config: WeChatConfig,
+    sender: WeChatSender | WeComSender,
+    *,
+    channel: str,
+    reply_within: float,
+) -> WeChatCallback:
+    deps: Deps = application.bot_data[DEPS_KEY]
     chat = WeChatChat(
         deps.settings,
         deps.session_factory,
@@ -143,16 +181,9 @@ def wechat_callback(application: Application) -> WeChatCallback:
         deps.jobs,
         fetch=functools.partial(download_picture, limit=deps.settings.reports.max_photo_bytes),
         links=deps.file_links,
+        channel=channel,
     )
-    return WeChatCallback(
-        WeChatConfig(
-            token=wechat.token, app_id=wechat.app_id, encoding_aes_key=wechat.encoding_aes_key
-        ),
-        chat,
-        application.bot_data[WECHAT_SENDER_KEY],
-        deps.catalogs,
-        reply_within=wechat.reply_within_seconds,
-    )
+    return WeChatCallback(config, chat, sender, deps.catalogs, reply_within=reply_within)
 
 
 async def download_picture(url: str, *, limit: int) -> bytes:
@@ -173,13 +204,19 @@ async def serve(settings: Settings) -> None:
     engine, session_factory = await prepare_database(settings)
     try:
         application = await start_bot(settings, session_factory)
-        web = wechat = None
-        if settings.open311.enabled or settings.wechat.enabled:
+        web = wechat = wecom = None
+        if settings.open311.enabled or settings.wechat.enabled or settings.wecom.enabled:
             deps: Deps = application.bot_data[DEPS_KEY]
             wechat = wechat_callback(application) if settings.wechat.enabled else None
+            wecom = wecom_callback(application) if settings.wecom.enabled else None
             try:
                 web = await start_web(
-                    settings, session_factory, deps.clock, catalogs=deps.catalogs, wechat=wechat
+                    settings,
+                    session_factory,
+                    deps.clock,
+                    catalogs=deps.catalogs,
+                    wechat=wechat,
+                    wecom=wecom,
                 )
             except OSError as exc:  # the port is taken: say so, and do not leave the bot polling
                 await stop_bot(application)
@@ -190,8 +227,9 @@ async def serve(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("stopping")
-        if wechat is not None:
-            await wechat.drain()  # answers promised with "one moment" still go out
+        for callback in (wechat, wecom):
+            if callback is not None:
+                await callback.drain()  # answers promised with "one moment" still go out
         if web is not None:
             await web.stop()
         await stop_bot(application)

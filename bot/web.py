@@ -61,10 +61,13 @@ async def start_web(
     *,
     catalogs: Catalogs | None = None,
     wechat: WeChatCallback | None = None,
+    wecom: WeChatCallback | None = None,
 ) -> WebServer:
     app = build_app(settings, session_factory, clock, catalogs=catalogs or Catalogs())
     if wechat is not None:
         add_wechat_routes(app, settings.wechat.callback_path, wechat)
+    if wecom is not None:
+        add_wechat_routes(app, settings.wecom.callback_path, wecom)
     links = file_links(settings.wechat, clock)
     if links is not None:
         add_download_routes(app, links)
@@ -81,6 +84,8 @@ async def start_web(
         log.info("Open311 API on http://%s:%s%s", settings.open311.host, server.port, PREFIX)
     if wechat is not None:
         log.info("WeChat callback on port %s%s", server.port, settings.wechat.callback_path)
+    if wecom is not None:
+        log.info("WeCom callback on port %s%s", server.port, settings.wecom.callback_path)
     return server
 
 

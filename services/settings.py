@@ -393,6 +393,37 @@ class WeChatSettings(_Strict):
         return self
 
 
+class WeComSettings(_Strict):
+    """A WeCom (企业微信) self-built app, for the organisation's own staff (leaders, grid
+    officers): the same conversations as the Official Account, inside WeCom."""
+
+    enabled: bool = False
+    # 我的企业 → 企业ID; the app's AgentId and Secret (应用管理 → the app).
+    corp_id: str = ""
+    agent_id: int = Field(default=0, ge=0)
+    secret: str = ""
+    # 接收消息 → API 接收: the Token and EncodingAESKey (WeCom always encrypts).
+    token: str = ""
+    encoding_aes_key: str = ""
+    callback_path: str = "/wecom/callback"
+    # The API's address; tests point it at a local recorder.
+    api_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    reply_within_seconds: float = Field(default=4.0, gt=0, le=4.5)
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> WeComSettings:
+        if self.enabled and not (
+            self.corp_id and self.agent_id and self.secret and self.token and self.encoding_aes_key
+        ):
+            raise ValueError(
+                "wecom.corp_id, agent_id, secret, token and encoding_aes_key are needed "
+                "when enabled"
+            )
+        if self.encoding_aes_key and len(self.encoding_aes_key) != 43:
+            raise ValueError("wecom.encoding_aes_key has 43 characters")
+        return self
+
+
 class Settings(_Strict):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -410,6 +441,7 @@ class Settings(_Strict):
     reports: ReportSettings = Field(default_factory=ReportSettings)
     open311: Open311Settings = Field(default_factory=Open311Settings)
     wechat: WeChatSettings = Field(default_factory=WeChatSettings)
+    wecom: WeComSettings = Field(default_factory=WeComSettings)
     communities: list[CommunitySettings] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -28,13 +28,16 @@ class FixedClock(Clock):
 
 @dataclass
 class WeChatStandIn:
-    """WeChat's API as the bot sees it: tokens, customer-service sends, pictures."""
+    """WeChat's API as the bot sees it: tokens, customer-service sends, pictures; and
+    WeCom's (gettoken, an app's message/send) on the same server."""
 
     sent: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[bytes] = field(default_factory=list)
     templates: list[dict[str, Any]] = field(default_factory=list)
     picture_delay: float = 0.0
     url: str = ""
+    # WeCom members outside the app's visible range (message/send names them invalid).
+    outside_app: set[str] = field(default_factory=set)
 
     def app(self) -> web.Application:
         async def token(request: web.Request) -> web.Response:
@@ -43,6 +46,16 @@ class WeChatStandIn:
         async def custom_send(request: web.Request) -> web.Response:
             assert request.query["access_token"] == "ACCESS"
             self.sent.append(await request.json(loads=json.loads))
+            return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+        async def app_send(request: web.Request) -> web.Response:
+            assert request.query["access_token"] == "ACCESS"
+            message = await request.json(loads=json.loads)
+            if message["touser"] in self.outside_app:
+                return web.json_response(
+                    {"errcode": 0, "errmsg": "ok", "invaliduser": message["touser"]}
+                )
+            self.sent.append(message)
             return web.json_response({"errcode": 0, "errmsg": "ok"})
 
         async def template_send(request: web.Request) -> web.Response:
@@ -63,6 +76,8 @@ class WeChatStandIn:
         app.add_routes(
             [
                 web.get("/cgi-bin/token", token),
+                web.get("/cgi-bin/gettoken", token),
+                web.post("/cgi-bin/message/send", app_send),
                 web.post("/cgi-bin/message/custom/send", custom_send),
                 web.post("/cgi-bin/media/upload", upload),
                 web.post("/cgi-bin/message/template/send", template_send),

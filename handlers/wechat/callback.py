@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from typing import Protocol
 
 from handlers.wechat.chat import WeChatChat
 from handlers.wechat.inbound import (
@@ -24,7 +25,7 @@ from handlers.wechat.inbound import (
     parse_inbound,
     verify_url,
 )
-from handlers.wechat.sender import WeChatSender, pieces
+from handlers.wechat.sender import pieces
 from services.i18n import N_, Catalogs
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,19 @@ def _require_fresh(timestamp: str | None) -> None:
         raise InvalidSignature(f"timestamp is {int(age)} s away from now")
 
 
+class TextSender(Protocol):
+    """Where follow-up answers go: the Official Account's customer-service messages or
+    the WeCom app's messages."""
+
+    async def send_text(self, to: str, text: str) -> None: ...
+
+
 class WeChatCallback:
     def __init__(
         self,
         config: WeChatConfig,
         chat: WeChatChat,
-        sender: WeChatSender,
+        sender: TextSender,
         catalogs: Catalogs,
         *,
         reply_within: float,

@@ -169,6 +169,7 @@ class Turn:
     dispatch: bool = False
     # Download links for files WeChat cannot carry (None: not configured).
     links: FileLinks | None = None
+    channel: str = WECHAT
 
     async def send(self, outgoing: list[tuple[int, Notice, dict]]) -> None:
         for person_id, notice, options in outgoing:
@@ -209,8 +210,11 @@ class WeChatChat:
         jobs: JobRequests,
         fetch: Callable[[str], Awaitable[bytes]],
         links: FileLinks | None = None,
+        channel: str = WECHAT,
     ) -> None:
         self.settings = settings
+        # The Official Account (wechat) or a WeCom app (wecom): the same conversations.
+        self.channel = channel
         self.links = links
         self.session_factory = session_factory
         self.catalogs = catalogs
@@ -240,7 +244,7 @@ class WeChatChat:
     ) -> str | None:
         now = self.clock.now()
         async with self.session_factory.begin() as session:
-            if not await _first_time(session, inbound.dedupe_key):
+            if not await _first_time(session, self.channel, inbound.dedupe_key):
                 return None
             turn = await self._turn(session, inbound, now)
             turn.picture = picture
@@ -260,7 +264,7 @@ class WeChatChat:
 
     async def _seen(self, key: int) -> bool:
         async with self.session_factory() as session:
-            return await session.get(ProcessedUpdate, (WECHAT, key)) is not None
+            return await session.get(ProcessedUpdate, (self.channel, key)) is not None
 
     async def _fetch_picture(self, inbound: InboundMessage) -> PhotoInput | str:
         """Our copy of the picture, or why it could not be had (said to the user)."""
@@ -270,7 +274,7 @@ class WeChatChat:
             path = await asyncio.to_thread(
                 report_photos.store,
                 settings.reports.photo_path(settings.bot.data_dir),
-                f"wx-{inbound.msg_id}",
+                f"{self.channel}-{inbound.msg_id}",
                 content,
                 limit=settings.reports.max_photo_bytes,
             )
@@ -281,7 +285,7 @@ class WeChatChat:
             return self.catalogs.translator(None)(PICTURE_FAILED)
         return PhotoInput(
             file_id=inbound.media_id or str(inbound.msg_id),
-            channel=WECHAT,
+            channel=self.channel,
             local_path=str(path),
             size_bytes=len(content),
         )
@@ -290,7 +294,7 @@ class WeChatChat:
         person = await identity.resolve_person(
             session,
             identity.ChatUser(
-                channel=WECHAT, external_id=inbound.from_user, chat_id=inbound.from_user
+                channel=self.channel, external_id=inbound.from_user, chat_id=inbound.from_user
             ),
             now=now,
             default_language=self.settings.bot.default_language,
@@ -305,6 +309,7 @@ class WeChatChat:
             self.catalogs,
             self.fetch,
             links=self.links,
+            channel=self.channel,
         )
 
     async def _route(self, turn: Turn, inbound: InboundMessage) -> str | None:
@@ -363,7 +368,7 @@ class WeChatChat:
             return turn.tr("Cancelled. Nothing was changed.")
         if word in LINK_WORDS and rest:
             await channel_link.redeem(
-                turn.session, turn.person, channel=WECHAT, code=rest, now=turn.now
+                turn.session, turn.person, channel=turn.channel, code=rest, now=turn.now
             )
             return turn.tr(
                 "✓ Linked: this WeChat account and your Telegram account are now one "
@@ -371,7 +376,7 @@ class WeChatChat:
             )
         if word in LINK_WORDS:
             code = await channel_link.issue_code(
-                turn.session, turn.person, channel=WECHAT, now=turn.now
+                turn.session, turn.person, channel=turn.channel, now=turn.now
             )
             return turn.tr(
                 "To link your Telegram account, send this to the bot on Telegram within 15 "
@@ -602,10 +607,10 @@ def _is_command(text: str | None) -> bool:
     return said in commands or word in LINK_WORDS | SIGN_UP_WORDS | JOIN_WORDS | CHECK_IN_WORDS
 
 
-async def _first_time(session: AsyncSession, key: int) -> bool:
-    if await session.get(ProcessedUpdate, (WECHAT, key)) is not None:
+async def _first_time(session: AsyncSession, channel: str, key: int) -> bool:
+    if await session.get(ProcessedUpdate, (channel, key)) is not None:
         return False
-    session.add(ProcessedUpdate(channel=WECHAT, update_id=key))
+    session.add(ProcessedUpdate(channel=channel, update_id=key))
     await session.flush()
     return True
 

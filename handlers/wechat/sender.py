@@ -97,6 +97,17 @@ def numbered_menu(buttons: list[list[dict[str, Any]]]) -> tuple[list[str], dict[
     return lines, choices
 
 
+def compose(
+    text: str, buttons: list[list[dict[str, Any]]], location: dict[str, float] | None
+) -> str:
+    """A notice as one WeChat text: its buttons as a numbered menu, its place as
+    coordinates (a reply with the number presses the button)."""
+    lines, _ = numbered_menu(buttons)
+    if location:
+        lines.append(f"📍 {location['latitude']:.5f}, {location['longitude']:.5f}")
+    return "\n".join([text, *lines])
+
+
 class WeChatSender:
     def __init__(
         self,
@@ -171,10 +182,7 @@ class WeChatSender:
                 raise Unreachable("outside WeChat's 48-hour customer-service window")
             # Buttons cannot be pressed by number out here; the remark says to write back.
             return await self._as_template(account.chat_id, text)
-        lines, _ = numbered_menu(buttons)
-        if location:
-            lines.append(f"📍 {location['latitude']:.5f}, {location['longitude']:.5f}")
-        body = "\n".join([text, *lines])
+        body = compose(text, buttons, location)
         try:
             for photo in photos:
                 if photo.get("path"):
