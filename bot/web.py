@@ -184,7 +184,7 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise
         return _json([{"code": exc.status, "description": exc.reason}], status=exc.status)
     except Exception:
-        log.exception("Open311 %s %s failed", request.method, request.path)
+        log.exception("web request %s %s failed", request.method, request.path)
         return _json([{"code": 500, "description": "internal error"}], status=500)
 
 

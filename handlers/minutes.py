@@ -22,16 +22,15 @@ from handlers.common import (
     work,
 )
 from handlers.context import BotContext
-from models import EntryStatus, LedgerEntry, Team, Volunteer
+from models import EntryStatus, LedgerEntry, Volunteer
 from services import drafts, ledger, ledger_text
 from services.errors import InvalidTime, NotRegistered, PermissionDenied, StaleAction
-from services.i18n import N_, format_duration, format_month
+from services.i18n import N_
 from services.ledger_text import EntryLabel, history_line, minutes_summary
 from services.notifier import Notice
 from services.profile import real_name
 from services.roles import Role, roles_of
 from services.shift_setup import parse_number, parse_time
-from services.teams import team_ids_of
 
 HISTORY_PER_PAGE = 10
 APPROVALS_PER_PAGE = 5
@@ -347,38 +346,8 @@ async def _ranking(w: Work, scope: str, months_back: int) -> Message:
     day = _today(w).replace(day=1)
     for _ in range(months_back):
         day = (day - timedelta(days=1)).replace(day=1)
-    start, end = ledger.month_bounds(day)
-    month = format_month(start, tr.language)
     roles = await roles_of(w.session, w.person)
-    if scope == "teams":
-        if not LEADING & roles:
-            raise PermissionDenied()
-        totals = await ledger.team_totals(w.session, start=start, end=end)
-        lines = [tr("Team totals, {month}:").format(month=month), ""]
-        lines += [
-            tr("{team}: {duration} from {count} volunteers").format(
-                team=t.team.name, duration=format_duration(tr, t.minutes), count=t.volunteers
-            )
-            for t in totals
-        ] or [tr("No teams yet.")]
-    else:
-        teams = await team_ids_of(w.session, w.person.id) if scope == "team" else []
-        team = await w.session.get(Team, teams[0]) if teams else None
-        title = (
-            tr("{team}, {month}:").format(team=team.name, month=month)
-            if team
-            else tr("Everyone, {month}:").format(month=month)
-        )
-        ranked = await ledger.ranking(
-            w.session, start=start, end=end, team_id=team.id if team else None
-        )
-        lines = [title, ""]
-        for row in ranked:
-            name = row.name or tr("(a volunteer)")
-            me = " ←" if row.person_id == w.person.id else ""
-            lines.append(f"{row.rank}. {name} · {format_duration(tr, row.minutes)}{me}")
-        if not ranked:
-            lines.append(tr("No service recorded this month yet."))
+    lines = await ledger_text.ranking_lines(w.session, tr, w.person, scope=scope, month=day)
     rows = [
         [
             button(tr("My team"), f"rk:team:{months_back}"),

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import EntrySource, EntryStatus, LedgerEntry, Person
-from services.i18n import N_, Translator, format_day, format_duration
-from services.ledger import Totals, approvers, stars
+from models import EntrySource, EntryStatus, LedgerEntry, Person, Team
+from services.errors import PermissionDenied
+from services.i18n import N_, Translator, format_day, format_duration, format_month
+from services.ledger import Totals, approvers, month_bounds, ranking, stars, team_totals
 from services.notifier import Action, Notice
 from services.profile import real_name
+from services.roles import Role, roles_of
 from services.settings import Settings, ShiftSettings
+from services.teams import team_ids_of
 
 STATUS_MARKS = {EntryStatus.APPROVED: "✅", EntryStatus.PENDING: "⏳", EntryStatus.REJECTED: "❌"}
 SOURCE_LABELS = {
@@ -162,3 +166,43 @@ async def decision_notice(
             {"leader": leader, "entry": label, "reason": entry.decision_note},
         )
     return entry.person_id, notice
+
+
+RANKING_SCOPES = ("team", "all", "teams")
+
+
+async def ranking_lines(
+    session: AsyncSession, tr: Translator, person: Person, *, scope: str, month: date
+) -> list[str]:
+    """The month's service: the person's (first) team, everyone, or (leaders and admins)
+    each team's total."""
+    start, end = month_bounds(month)
+    label = format_month(start, tr.language)
+    if scope == "teams":
+        if not {Role.LEADER, Role.ADMIN} & await roles_of(session, person):
+            raise PermissionDenied()
+        totals = await team_totals(session, start=start, end=end)
+        lines = [tr("Team totals, {month}:").format(month=label), ""]
+        lines += [
+            tr("{team}: {duration} from {count} volunteers").format(
+                team=t.team.name, duration=format_duration(tr, t.minutes), count=t.volunteers
+            )
+            for t in totals
+        ] or [tr("No teams yet.")]
+        return lines
+    teams = await team_ids_of(session, person.id) if scope == "team" else []
+    team = await session.get(Team, teams[0]) if teams else None
+    title = (
+        tr("{team}, {month}:").format(team=team.name, month=label)
+        if team
+        else tr("Everyone, {month}:").format(month=label)
+    )
+    ranked = await ranking(session, start=start, end=end, team_id=team.id if team else None)
+    lines = [title, ""]
+    for row in ranked:
+        name = row.name or tr("(a volunteer)")
+        me = " ←" if row.person_id == person.id else ""
+        lines.append(f"{row.rank}. {name} · {format_duration(tr, row.minutes)}{me}")
+    if not ranked:
+        lines.append(tr("No service recorded this month yet."))
+    return lines

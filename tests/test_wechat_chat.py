@@ -501,3 +501,6 @@ async def test_a_follower_switches_to_english_and_is_answered_in_it(server):
     assert "【2】繁體中文" in await server.text(newcomer, "／ＬＡＮＧ")
     assert "繁體中文" in await server.text(newcomer, "2")
     assert "請選擇" in await server.text(newcomer, "language")
+    # Moving on without choosing: a later number no longer picks from that list.
+    assert "舉報" in await server.text(newcomer, "help")
+    assert "沒看懂" in await server.text(newcomer, "1")

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from sqlmodel import col, select
 
 from models import Attendance, AttendanceStatus, MemberRole, Notification, ShiftSignup
-from services import broadcasts, channel_link, identity, reminders, signups, teams
+from services import broadcasts, channel_link, identity, ledger, reminders, signups, teams
 from services.broadcasts import Scope
 from services.reminders import Moment
 from tests.services import helpers
@@ -357,3 +357,62 @@ async def test_a_wechat_only_volunteer_hears_of_new_shifts_and_announcements(
         )
     await server.runner.dispatch()
     assert "周日带好手套" in stand_in.texts_to(wechat_user)[-1]
+
+
+async def test_a_volunteer_sees_the_ranking_and_turns_a_reminder_off_on_wechat(server, catalogs):
+    wechat_user = "oRanking000000000000000000001"
+    server.clock.moment = FRIDAY_2000
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        volunteer = await _volunteer(session, server, team, "陈排行", "13800000090")
+        entry = await ledger.log_manual(
+            session,
+            volunteer,
+            service_date=date(2026, 11, 20),
+            minutes=150,
+            activity="cleanup",
+            note="清理楼道",
+            settings=server.settings.ledger,
+            shift_settings=server.settings.shifts,
+            zone=server.settings.bot.zone,
+            now=FRIDAY_2000,
+        )
+        await ledger.decide(session, admin, entry.id, approve=True, now=FRIDAY_2000)
+        post = await helpers.post(session, admin)
+        shift = await helpers.shift(
+            session,
+            admin,
+            server.settings.shifts,
+            team_id=team.id,
+            post_id=post.id,
+            day=SUNDAY,
+            now=FRIDAY_2000,
+        )
+        await signups.sign_up(
+            session,
+            volunteer,
+            shift.id,
+            settings=server.settings.shifts,
+            zone=server.settings.bot.zone,
+            now=FRIDAY_2000,
+        )
+        code = await channel_link.issue_code(
+            session, volunteer, channel="telegram", now=FRIDAY_2000
+        )
+    await server.text(wechat_user, f"绑定 {code}")
+
+    ranked = await server.text(wechat_user, "排行")
+    assert "1. 陈排行 · 2 小时 30 分钟 ←" in ranked and "【3】◀" in ranked
+    earlier = await server.text(wechat_user, "3")
+    assert "10月" in earlier and "陈排行" not in earlier
+
+    kinds = await server.text(wechat_user, "提醒")
+    assert "【1】🔔 清洁家园" in kinds
+    assert "【1】🔕 清洁家园" in await server.text(wechat_user, "1")
+    # Muted: the day-before reminder for the cleanup shift does not come.
+    async with server.db.session_factory.begin() as session:
+        written = await reminders.plan_reminders(
+            session, Moment(server.settings, catalogs, SATURDAY_0840)
+        )
+    assert written == 0

@@ -20,10 +20,11 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.wechat import approvals, menus, service_log
+from handlers.wechat import approvals, menus, reminder_settings, service_log
 from handlers.wechat import broadcast as broadcast_ui
 from handlers.wechat import certificates as certificates_ui
 from handlers.wechat import exports as exports_ui
+from handlers.wechat import ranking as ranking_ui
 from handlers.wechat import registration as registration_ui
 from handlers.wechat import report_desk as desk
 from handlers.wechat import roster as roster_ui
@@ -113,6 +114,8 @@ MINUTES_WORDS = {"时长", "我的时长", "服务时长", "minutes"}
 SHIFTS_WORDS = {"班次", "shifts"}
 MY_SHIFTS_WORDS = {"我的班次", "myshifts", "my shifts"}
 ROSTER_WORDS = {"名单", "花名册", "roster"}
+RANKING_WORDS = {"排行", "排行榜", "ranking"}
+REMINDER_WORDS = {"提醒", "提醒设置", "reminders"}
 EXPORT_WORDS = {"导出", "导出台账", "export"}
 CERTIFICATE_WORDS = {"证明", "服务证明", "certificate"}
 BROADCAST_WORDS = {"群发", "发通知", "broadcast"}
@@ -351,6 +354,8 @@ class WeChatChat:
     async def _text(self, turn: Turn, draft: ReportDraft | None, text: str) -> str:
         said = normalized(text)
         word, _, rest = said.partition(" ")
+        if not said.isdigit():
+            await menus.forget(turn)
         if said in CANCEL_WORDS:
             for flow in (
                 report_setup.FLOW,
@@ -409,6 +414,11 @@ class WeChatChat:
             return await shift_setup_ui.begin(turn)
         if said in BROADCAST_WORDS:
             return await broadcast_ui.begin(turn)
+        if said in RANKING_WORDS:
+            await shifts_ui.require_volunteer(turn)
+            return await ranking_ui.ranking(turn)
+        if said in REMINDER_WORDS:
+            return await reminder_settings.choices(turn)
         if said in EXPORT_WORDS:
             return await exports_ui.begin(turn)
         if said in CERTIFICATE_WORDS:
@@ -600,6 +610,8 @@ def _is_command(text: str | None) -> bool:
         | BROADCAST_WORDS
         | CERTIFICATE_WORDS
         | EXPORT_WORDS
+        | RANKING_WORDS
+        | REMINDER_WORDS
         | REGISTER_WORDS
         | LOG_WORDS
         | QUEUE_WORDS
@@ -625,6 +637,10 @@ async def press(turn: Turn, data: str) -> str:
         return await desk.press(turn, parts[1], [int(p) for p in parts[2:]])
     if parts[0] == "lg" and len(parts) >= 3 and parts[2].isdigit():
         return await approvals.press(turn, parts[1], parts[2:])
+    if parts[0] == "rm" and parts[1:2] == ["mute"] and len(parts) == 4 and parts[3] in ("0", "1"):
+        return await reminder_settings.toggle(turn, parts[2], muted=parts[3] == "1")
+    if parts[0] == "rk" and len(parts) == 3 and parts[2].isdigit():
+        return await ranking_ui.ranking(turn, parts[1], int(parts[2]))
     if parts[0] == "ex" and len(parts) >= 3:
         return await exports_ui.press(turn, parts[1], parts[2:])
     if parts[0] == "ct" and len(parts) == 3:

@@ -29,7 +29,8 @@ async def help_text(turn: Turn, tr: Translator | None = None) -> str:
                 "我的班次 — your shifts; cancel one\n"
                 "时长 — your service hours and star level\n"
                 "记录 — record service done outside a shift\n"
-                "证明 — a certificate of your service"
+                "证明 — a certificate of your service\n"
+                "排行 — this month's ranking · 提醒 — which reminders you get"
             )
         )
     else:

@@ -34,6 +34,13 @@ async def offer(turn: Turn, options: list[tuple[str, str]]) -> list[str]:
     return [f"【{n}】{label}" for n, (label, _) in enumerate(options, start=1)]
 
 
+async def forget(turn: Turn) -> None:
+    """A message that is not a number ends the list this conversation offered (a later
+    "1" must not pick from a list the person has moved on from). A notice's buttons stay
+    pressable for a day, as its numbers say."""
+    await drafts.discard(turn.session, turn.person.id, MENU_FLOW)
+
+
 async def choices(turn: Turn) -> list[str]:
     """The button data of the list shown last (newest of an offered list and a notice)."""
     offered = await drafts.load(turn.session, turn.person.id, MENU_FLOW)
