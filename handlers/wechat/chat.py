@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,8 +19,9 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.wechat import approvals, menus, reminder_settings, service_log
+from handlers.wechat import approvals, menus, reminder_settings, reporting, service_log
 from handlers.wechat import broadcast as broadcast_ui
+from handlers.wechat import care as care_ui
 from handlers.wechat import certificates as certificates_ui
 from handlers.wechat import exports as exports_ui
 from handlers.wechat import ranking as ranking_ui
@@ -34,42 +34,29 @@ from handlers.wechat.help import help_text
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
 from handlers.wechat.wording import refusal_text
+from handlers.wechat.words import argument, normalized
 from models import (
-    CareKind,
-    Grid,
     Person,
     ProcessedUpdate,
-    Volunteer,
 )
 from models.db import SessionFactory
 from services import (
-    attendance,
     broadcasts,
-    care,
     channel_link,
     drafts,
     identity,
-    ledger,
-    ledger_text,
     log_setup,
     outbox,
     registration,
-    report_actions,
     report_fix,
     report_photos,
     report_setup,
-    report_views,
-    reports,
     shift_setup,
 )
-from services.attendance import check_text
 from services.certificate_files import DECLINE_FLOW
 from services.clock import Clock
 from services.errors import (
     DomainError,
-    PermissionDenied,
-    ReportStateConflict,
-    StaleAction,
 )
 from services.file_links import FileLinks
 from services.i18n import (
@@ -78,15 +65,11 @@ from services.i18n import (
     SUPPORTED_LANGUAGES,
     Catalogs,
     Translator,
-    format_duration,
     render,
 )
 from services.jobs import JobRequests
-from services.ledger_text import EntryLabel, minutes_summary
 from services.notifier import Notice
 from services.posts import CHECKIN_PAYLOAD_PREFIX
-from services.reminders import Moment
-from services.report_labels import CategoryLabel, StatusLabel, ticket
 from services.report_setup import ReportDraft, Step
 from services.reports import PhotoInput
 from services.settings import Settings
@@ -96,10 +79,6 @@ from services.teams import INVITE_PAYLOAD_PREFIX
 log = logging.getLogger(__name__)
 
 PICTURE_FAILED = N_("Sorry, I could not fetch that picture. Please send it again.")
-
-
-class PictureUnavailable(DomainError):
-    message = "{reason}"  # already in the user's language
 
 
 # A number typed within this time after a notice presses that notice's button.
@@ -189,18 +168,6 @@ class Turn:
         )
         if notification_id is not None:
             self.outgoing.append(notification_id)
-
-
-def argument(text: str | None) -> str:
-    """What follows the command word, as typed (codes are case-sensitive)."""
-    cleaned = " ".join(unicodedata.normalize("NFKC", text or "").split()).removeprefix("/")
-    return cleaned.partition(" ")[2].strip()
-
-
-def normalized(text: str | None) -> str:
-    """Full-width letters and digits as plain ones, no slash, single spaces, lower case."""
-    cleaned = " ".join(unicodedata.normalize("NFKC", text or "").split())
-    return cleaned.removeprefix("/").strip().lower()
 
 
 class WeChatChat:
@@ -321,19 +288,19 @@ class WeChatChat:
         fixing = await report_fix.step_of(turn.session, turn.person)
         is_command = inbound.kind == "text" and _is_command(inbound.content)
         if fixing is not None and inbound.kind in ("image", "text") and not is_command:
-            return await self._fixing(turn, inbound, fixing)
+            return await reporting.fixing(turn, inbound, fixing)
         draft = await report_setup.current(turn.session, turn.person)
         if inbound.kind == "image":
             if draft is not None and draft.step == Step.PHOTOS:
-                return await self._photo(turn, inbound)
+                return await reporting.photo(turn, inbound)
             return turn.tr("Sorry, I cannot use a picture here.") + "\n" + await help_text(turn)
         if inbound.kind == "location":
             if draft is not None and draft.step == Step.PLACE:
                 state = await report_setup.set_point(
                     turn.session, turn.person, inbound.latitude, inbound.longitude, now=turn.now
                 )
-                return prompt(turn, state)
-            return await check_in(turn, inbound.latitude, inbound.longitude)
+                return reporting.prompt(turn, state)
+            return await shifts_ui.check_in(turn, inbound.latitude, inbound.longitude)
         if inbound.kind != "text":
             return turn.tr("Sorry, I can only read text, pictures and locations.")
         return await self._text(turn, draft, inbound.content or "")
@@ -341,9 +308,9 @@ class WeChatChat:
     async def _event(self, turn: Turn, inbound: InboundMessage) -> str | None:
         key = inbound.event_key or ""
         if inbound.event in ("subscribe", "scan") and key.startswith(INVITE_PREFIX):
-            return await join(turn, key.removeprefix(INVITE_PREFIX))
+            return await registration_ui.join(turn, key.removeprefix(INVITE_PREFIX))
         if inbound.event in ("subscribe", "scan") and key.startswith(POST_PREFIX):
-            return await check_in_by_code(turn, key.removeprefix(POST_PREFIX))
+            return await shifts_ui.check_in_by_code(turn, key.removeprefix(POST_PREFIX))
         if inbound.event == "subscribe":
             return turn.tr("Welcome!") + "\n" + await help_text(turn)
         if inbound.event == "click" and inbound.event_key in MENU_KEYS:
@@ -388,17 +355,17 @@ class WeChatChat:
                 "minutes:\n/wechat {code}"
             ).format(code=code)
         if said in REGISTER_WORDS:
-            return await begin_registration(turn)
+            return await registration_ui.begin(turn)
         if word in CHECK_IN_WORDS and rest:
-            return await check_in_by_code(turn, argument(text).removeprefix(POST_PREFIX))
+            return await shifts_ui.check_in_by_code(turn, argument(text).removeprefix(POST_PREFIX))
         if word in JOIN_WORDS and rest:
-            return await join(turn, argument(text).removeprefix(INVITE_PREFIX))
+            return await registration_ui.join(turn, argument(text).removeprefix(INVITE_PREFIX))
         if said in REPORT_WORDS:
-            return await self._begin_report(turn, draft)
+            return await reporting.begin(turn, draft)
         if said in MY_REPORTS_WORDS:
-            return await my_reports(turn)
+            return await reporting.my_reports(turn)
         if said in MINUTES_WORDS:
-            return await my_minutes(turn)
+            return await shifts_ui.my_minutes(turn)
         if said in QUEUE_WORDS:
             return await desk.queue(turn)
         if said in LOG_WORDS:
@@ -452,120 +419,10 @@ class WeChatChat:
         if logging is not None:
             return await service_log.answer(turn, logging, said, text)
         if draft is not None:
-            return await self._answer(turn, draft, said, text)
+            return await reporting.answer(turn, draft, said, text)
         if said.isdigit():
             return await self._press(turn, said)
         return turn.tr("Sorry, I did not understand that.") + "\n" + await help_text(turn)
-
-    async def _begin_report(self, turn: Turn, draft: ReportDraft | None) -> str:
-        if draft is not None:
-            return (
-                turn.tr("Let us continue your report where you left off.")
-                + "\n"
-                + prompt(turn, draft)
-            )
-        state = await report_setup.start(
-            turn.session, turn.person, settings=turn.settings.reports, now=turn.now
-        )
-        return prompt(turn, state)
-
-    async def _answer(self, turn: Turn, draft: ReportDraft, said: str, text: str) -> str:
-        """A typed answer to the report's current question."""
-        session, person, now, settings = turn.session, turn.person, turn.now, turn.settings
-        categories = settings.reports.categories
-        if draft.step == Step.CATEGORY:
-            number = int(said) if said.isdigit() else 0
-            if not 1 <= number <= len(categories):
-                return turn.tr("Please reply with one of the numbers.") + "\n" + prompt(turn, draft)
-            state = await report_setup.choose_category(
-                session, person, categories[number - 1].code, settings=settings.reports, now=now
-            )
-        elif draft.step == Step.PHOTOS:
-            if said != "0":
-                return turn.tr("Please send a picture, or reply 0.") + "\n" + prompt(turn, draft)
-            state = await report_setup.photos_done(session, person, now=now)
-        elif draft.step == Step.PLACE:
-            state = await report_setup.set_address(session, person, text, now=now)
-        elif draft.step == Step.DESCRIPTION:
-            description = None if said == "0" else text
-            state = await report_setup.set_description(
-                session, person, description, settings=settings.reports, now=now
-            )
-        elif draft.step == Step.ANONYMOUS:
-            if said not in ("1", "2"):
-                return turn.tr("Please reply with one of the numbers.") + "\n" + prompt(turn, draft)
-            state = await report_setup.set_anonymous(session, person, said == "2", now=now)
-        else:  # the summary
-            if said == "1":
-                return await self._send(turn)
-            if said == "2":
-                await drafts.discard(session, person.id, report_setup.FLOW)
-                state = await report_setup.start(
-                    session, person, settings=settings.reports, now=now
-                )
-            elif said == "0":
-                await drafts.discard(session, person.id, report_setup.FLOW)
-                return turn.tr("Report cancelled; nothing was sent.")
-            else:
-                return turn.tr("Please reply with one of the numbers.") + "\n" + prompt(turn, draft)
-        return prompt(turn, state)
-
-    async def _photo(self, turn: Turn, inbound: InboundMessage) -> str:
-        state = await report_setup.add_photo(
-            turn.session,
-            turn.person,
-            _picture(turn),
-            settings=turn.settings.reports,
-            now=turn.now,
-        )
-        return prompt(turn, state)
-
-    async def _fixing(self, turn: Turn, inbound: InboundMessage, fixing: tuple[str, int]) -> str:
-        """Resolving a report: the after picture, then a note (0 for none)."""
-        step, report_id = fixing
-        said = normalized(inbound.content)
-        if said in CANCEL_WORDS:
-            await drafts.discard(turn.session, turn.person.id, report_fix.FLOW)
-            return turn.tr("Cancelled. Nothing was changed.")
-        if inbound.kind == "image":
-            report_id = await report_fix.add_photo(
-                turn.session, turn.person, _picture(turn), now=turn.now
-            )
-            return turn.tr("📝 In a few words, what was done? (or reply 0)")
-        if step == report_fix.PHOTO:
-            return after_photo_prompt(turn.tr, report_id)
-        try:
-            async with turn.session.begin_nested():
-                report, outgoing = await report_actions.finish_resolving(
-                    turn.session,
-                    turn.person,
-                    None if said == "0" else inbound.content,
-                    settings=turn.settings,
-                    now=turn.now,
-                )
-        except (PermissionDenied, ReportStateConflict, StaleAction) as gone:
-            # Reassigned or handled by someone else meanwhile: the conversation ends.
-            await drafts.discard(turn.session, turn.person.id, report_fix.FLOW)
-            return render(turn.tr, gone.message, gone.params)
-        await turn.send(outgoing)
-        return turn.tr(
-            "✅ {ticket} is resolved. Thank you! The reporter has been sent the after photo."
-        ).format(ticket=ticket(report.id))
-
-    async def _send(self, turn: Turn) -> str:
-        settings = turn.settings
-        report = await report_setup.send(
-            turn.session, turn.person, settings=settings.reports, now=turn.now
-        )
-        for person_id, notice, options in await report_views.new_report_notices(
-            turn.session, report, settings
-        ):
-            await turn.enqueue(person_id, notice, **options)
-        grid = await turn.session.get(Grid, report.grid_id) if report.grid_id else None
-        return turn.tr(
-            "✅ Thank you! Your report {ticket} has been sent to {grid}. I will tell you here "
-            "at each step; reply 我的举报 to see it any time."
-        ).format(ticket=ticket(report.id), grid=report_views.PlaceName(grid).localize(turn.tr))
 
     async def _press(self, turn: Turn, number: str) -> str:
         """A number after a list or a notice with buttons: that choice."""
@@ -577,19 +434,6 @@ class WeChatChat:
                 count=len(options)
             )
         return await press(turn, options[int(number) - 1])
-
-
-def _picture(turn: Turn) -> PhotoInput:
-    """The picture fetched before the transaction (handle), or why it failed."""
-    if isinstance(turn.picture, PhotoInput):
-        return turn.picture
-    raise PictureUnavailable(reason=turn.picture or "")
-
-
-def after_photo_prompt(tr: Translator, report_id: int) -> str:
-    return tr("📷 Please send a photo of {ticket} as it is now (the after photo).").format(
-        ticket=ticket(report_id)
-    ) + tr(" (reply 取消 to stop)")
 
 
 def _is_command(text: str | None) -> bool:
@@ -632,7 +476,7 @@ async def press(turn: Turn, data: str) -> str:
     report (handlers/wechat/report_desk.py), approvals, shifts and the roster."""
     parts = data.split(":")
     if parts[0] == "ca" and len(parts) in (3, 4) and all(p.isdigit() for p in parts[2:]):
-        return await care_answer(turn, parts[1], int(parts[2]), *map(int, parts[3:]))
+        return await care_ui.care_answer(turn, parts[1], int(parts[2]), *map(int, parts[3:]))
     if parts[0] == "rp" and len(parts) >= 3 and all(p.isdigit() for p in parts[2:]):
         return await desk.press(turn, parts[1], [int(p) for p in parts[2:]])
     if parts[0] == "lg" and len(parts) >= 3 and parts[2].isdigit():
@@ -667,180 +511,3 @@ async def set_language(turn: Turn, language: str) -> str:
         language=LANGUAGE_NATIVE_NAMES[language]
     )
     return said + "\n" + await help_text(turn, tr)
-
-
-def prompt(turn: Turn, state: ReportDraft) -> str:
-    """The report's current question, with numbered choices."""
-    tr, settings = turn.tr, turn.settings.reports
-    if state.step == Step.CATEGORY:
-        lines = [tr("📢 Report a problem. What kind of problem is it? Reply with its number:")]
-        lines += [f"{n}. {c.label(tr.language)}" for n, c in enumerate(settings.categories, 1)]
-        lines.append(tr("(reply 取消 to stop)"))
-        return "\n".join(lines)
-    if state.step == Step.PHOTOS:
-        return tr(
-            "📷 Send up to {limit} pictures of it. Pictures received: {count}. Reply 0 when "
-            "done (or to send none)."
-        ).format(limit=settings.max_photos, count=len(state.photos))
-    if state.step == Step.PLACE:
-        return tr("📍 Where is it? Send a location (+ → Location), or type the address.")
-    if state.step == Step.DESCRIPTION:
-        return tr(
-            "✏️ Add a few words if they help (up to {limit} characters), or reply 0 to skip."
-        ).format(limit=settings.description_max)
-    if state.step == Step.ANONYMOUS:
-        return tr(
-            "🙈 May the grid officer see your name? Your phone number is never shown.\n"
-            "1. Show my name\n2. Stay anonymous"
-        )
-    data = state.data
-    lines = [
-        tr("Please check your report:"),
-        tr("Category: {category}").format(
-            category=CategoryLabel(settings, state.category or "").localize(tr)
-        ),
-        tr("Photos: {count}").format(count=len(state.photos)),
-        tr("Place: {address}").format(
-            address=data.get("address") or tr("the map location you sent")
-        ),
-        tr("Description: {text}").format(text=data.get("description") or "—"),
-        tr("Reporter: anonymous") if data.get("anonymous") else tr("Your name is shown"),
-        tr("1. Send the report · 2. Start over · 0. Cancel"),
-    ]
-    return "\n".join(lines)
-
-
-async def my_reports(turn: Turn) -> str:
-    mine = await reports.followed_by(turn.session, turn.person.id)
-    if not mine:
-        return turn.tr("You have not sent any report yet. Reply 举报 to report a problem.")
-    tr, settings = turn.tr, turn.settings
-    lines = [tr("📣 Your reports:")]
-    for report in mine:
-        category = CategoryLabel(settings.reports, report.category).localize(tr)
-        status = StatusLabel(report.status).localize(tr)
-        lines.append(f"{ticket(report.id)} · {category} · {status}")
-    return "\n".join(lines)
-
-
-# --- volunteers -----------------------------------------------------------------------------
-
-
-async def begin_registration(turn: Turn) -> str:
-    if await turn.session.get(Volunteer, turn.person.id) is not None:
-        return turn.tr("You are registered already. Reply 时长 or 班次.")
-    resuming = await registration.current(turn.session, turn.person) is not None
-    state = await registration.begin(turn.session, turn.person, now=turn.now)
-    intro = (
-        turn.tr("Welcome back! Let's continue your registration where you left off.")
-        if resuming
-        else turn.tr("Welcome! Registering takes about a minute.")
-    )
-    return intro + "\n" + await registration_ui.prompt(turn, state)
-
-
-async def join(turn: Turn, code: str) -> str:
-    """A team's invite: join at once, or register first and join at the end."""
-    outcome = await registration.open_invite(turn.session, turn.person, code, now=turn.now)
-    if outcome.joined is not None:
-        return turn.tr("You joined {team}.").format(team=outcome.team.name)
-    intro = turn.tr("To join {team}, please register first.").format(team=outcome.team.name)
-    return intro + "\n" + await registration_ui.prompt(turn, outcome.registration)
-
-
-async def my_minutes(turn: Turn) -> str:
-    volunteer = await shifts_ui.require_volunteer(turn)
-    today = turn.now.astimezone(turn.settings.bot.zone).date()
-    totals = await ledger.totals(turn.session, turn.person.id, today=today)
-    return "\n".join(minutes_summary(turn.tr, volunteer.real_name, totals, turn.settings))
-
-
-# --- at the post ---------------------------------------------------------------------------
-
-
-async def check_in(turn: Turn, latitude: float, longitude: float) -> str:
-    """A location outside any question: checking in or out at the post of one's shift."""
-    await shifts_ui.require_volunteer(turn)
-    settings = turn.settings
-    result = await attendance.check_by_location(
-        turn.session,
-        turn.person,
-        latitude,
-        longitude,
-        settings=settings.shifts,
-        zone=settings.bot.zone,
-        now=turn.now,
-    )
-    return check_text(turn.tr, result, settings)
-
-
-async def check_in_by_code(turn: Turn, code: str) -> str:
-    await shifts_ui.require_volunteer(turn)
-    settings = turn.settings
-    result = await attendance.check_by_post_code(
-        turn.session,
-        turn.person,
-        code,
-        settings=settings.shifts,
-        zone=settings.bot.zone,
-        now=turn.now,
-    )
-    return check_text(turn.tr, result, settings)
-
-
-# --- elder care: the numbered answers to a call prompt ------------------------------------
-
-
-async def care_answer(turn: Turn, action: str, task_id: int, minutes: int = 0) -> str:
-    tr, session, person = turn.tr, turn.session, turn.person
-    at = Moment(turn.settings, turn.catalogs, turn.now)
-    if action == "log" and minutes in care.VISIT_MINUTES:
-        entry = await care.log_visit(session, person, task_id, minutes, at)
-        for person_id, notice in await ledger_text.approval_notices(
-            session, entry, turn.settings.shifts
-        ):
-            await turn.enqueue(person_id, notice)
-        return tr("📨 Sent for approval: {entry}. You will be told the answer.").format(
-            entry=EntryLabel(entry, turn.settings.shifts).localize(tr)
-        )
-    if action == "nolog":
-        return tr("✅ Thank you! Recorded: all is well.")
-    if action == "num":
-        elder = await care.contact(session, person, task_id)
-        text = tr("📞 {phone} · 📍 {address}").format(phone=elder.phone, address=elder.address)
-    elif action == "ok":
-        task = await care.reached(session, person, task_id, at)
-        text = tr("✅ Thank you! Recorded: all is well.")
-        if task.escalated_at is not None:
-            text += " " + tr("Everyone who was alerted gets the all-clear.")
-        if task.kind == CareKind.VISIT:
-            options = [
-                (format_duration(tr, m), f"ca:log:{task.id}:{m}") for m in care.VISIT_MINUTES
-            ]
-            options.append((tr("No, thanks"), f"ca:nolog:{task.id}"))
-            lines = await menus.offer(turn, options)
-            text = "\n".join([text, tr("Log the visit's service time?"), *lines])
-    elif action == "help":
-        await care.needs_help(session, person, task_id, at)
-        text = tr("🆘 The team leader and the grid officer have been alerted.")
-    elif action == "nr":
-        retry = await care.unreached(session, person, task_id, at)
-        text = tr("📵 Noted.")
-        if retry is not None:
-            when = retry.astimezone(turn.settings.bot.zone).strftime("%H:%M")
-            text = tr("📵 Noted. I will remind you to try again at {time}.").format(time=when)
-    elif action == "away":
-        had_backup = await care.cannot_today(session, person, task_id, at)
-        text = (
-            tr("🙅 All right: the backup volunteer has been asked instead.")
-            if had_backup
-            else tr("🙅 All right. There is no backup, so your team leader has been told.")
-        )
-    elif action == "ack":
-        await care.acknowledge(session, person, task_id, at)
-        text = tr("🙋 You are handling it; the others have been told.")
-    else:
-        return tr("For now, please answer this one on Telegram.")
-    # What the answer set off (alerts, the backup's prompt) goes out right away.
-    turn.outgoing += await care.fresh_notifications(session, task_id, turn.now)
-    return text

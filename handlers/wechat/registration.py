@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from models import Community, Grid
+from models import Community, Grid, Volunteer
 from services import org, registration
 from services.errors import NothingChosen, UnknownChoice
 from services.i18n import Translator
@@ -21,6 +21,28 @@ if TYPE_CHECKING:
 
 # The summary's choices after "1. Confirm": the fields that can be changed, in order.
 EDITS = (Step.NAME, Step.PHONE, Step.COMMUNITY, Step.AVAILABILITY, Step.SKILLS)
+
+
+async def begin(turn: Turn) -> str:
+    if await turn.session.get(Volunteer, turn.person.id) is not None:
+        return turn.tr("You are registered already. Reply 时长 or 班次.")
+    resuming = await registration.current(turn.session, turn.person) is not None
+    state = await registration.begin(turn.session, turn.person, now=turn.now)
+    intro = (
+        turn.tr("Welcome back! Let's continue your registration where you left off.")
+        if resuming
+        else turn.tr("Welcome! Registering takes about a minute.")
+    )
+    return intro + "\n" + await prompt(turn, state)
+
+
+async def join(turn: Turn, code: str) -> str:
+    """A team's invite: join at once, or register first and join at the end."""
+    outcome = await registration.open_invite(turn.session, turn.person, code, now=turn.now)
+    if outcome.joined is not None:
+        return turn.tr("You joined {team}.").format(team=outcome.team.name)
+    intro = turn.tr("To join {team}, please register first.").format(team=outcome.team.name)
+    return intro + "\n" + await prompt(turn, outcome.registration)
 
 
 def numbers(said: str) -> list[int]:

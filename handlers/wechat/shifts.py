@@ -7,8 +7,19 @@ from typing import TYPE_CHECKING
 
 from handlers.wechat import menus
 from models import SignupStatus, Volunteer
-from services import drafts, reminders, roster_text, shift_actions, shifts, signups
+from services import (
+    attendance,
+    drafts,
+    ledger,
+    reminders,
+    roster_text,
+    shift_actions,
+    shifts,
+    signups,
+)
+from services.attendance import check_text
 from services.errors import NotRegisteredOnWeChat, StaleAction
+from services.ledger_text import minutes_summary
 from services.shift_actions import CANCEL_FLOW, CANCEL_REASONS, OTHER_REASON, cancel_reason
 from services.shift_cards import ShiftCard
 
@@ -195,3 +206,43 @@ async def press(turn: Turn, prefix: str, verb: str, args: list[int | str]) -> st
             else tr("Understood: you are not on {shift}. Your leader has been told.")
         ).format(shift=outcome.label.localize(tr))
     raise StaleAction()
+
+
+async def my_minutes(turn: Turn) -> str:
+    volunteer = await require_volunteer(turn)
+    today = turn.now.astimezone(turn.settings.bot.zone).date()
+    totals = await ledger.totals(turn.session, turn.person.id, today=today)
+    return "\n".join(minutes_summary(turn.tr, volunteer.real_name, totals, turn.settings))
+
+
+# --- at the post ---------------------------------------------------------------------------
+
+
+async def check_in(turn: Turn, latitude: float, longitude: float) -> str:
+    """A location outside any question: checking in or out at the post of one's shift."""
+    await require_volunteer(turn)
+    settings = turn.settings
+    result = await attendance.check_by_location(
+        turn.session,
+        turn.person,
+        latitude,
+        longitude,
+        settings=settings.shifts,
+        zone=settings.bot.zone,
+        now=turn.now,
+    )
+    return check_text(turn.tr, result, settings)
+
+
+async def check_in_by_code(turn: Turn, code: str) -> str:
+    await require_volunteer(turn)
+    settings = turn.settings
+    result = await attendance.check_by_post_code(
+        turn.session,
+        turn.person,
+        code,
+        settings=settings.shifts,
+        zone=settings.bot.zone,
+        now=turn.now,
+    )
+    return check_text(turn.tr, result, settings)
