@@ -30,6 +30,29 @@ async def _volunteer(session, server, team, name: str, phone: str):
     return who
 
 
+async def _leader_and_member_on_wechat(
+    server, leader_user: str, member_user: str, *, with_post: bool = False
+) -> None:
+    """A team led by 刘队长 with 陈队员 in it, both registered on Telegram and linked to
+    WeChat on Friday evening (and the post 东风路口 when asked for)."""
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        if with_post:
+            await helpers.post(session, admin)
+        leader = await _volunteer(session, server, team, "刘队长", "13800000030")
+        await teams.set_member_role(
+            session, admin, team_id=team.id, person_id=leader.id, role=MemberRole.LEADER
+        )
+        member = await _volunteer(session, server, team, "陈队员", "13800000031")
+        codes = [
+            await channel_link.issue_code(session, who, channel="telegram", now=FRIDAY_2000)
+            for who in (leader, member)
+        ]
+    await server.text(leader_user, f"绑定 {codes[0]}")
+    await server.text(member_user, f"绑定 {codes[1]}")
+
+
 async def _texts_for(server, person_id: int) -> list[str]:
     async with server.db.session_factory() as session:
         found = await session.exec(
@@ -213,21 +236,7 @@ async def test_a_leader_works_the_roster_by_number_on_wechat(server, stand_in):
 async def test_a_leader_sets_up_a_shift_by_numbers_and_typed_answers(server):
     leader_user, member_user = "oNewShiftLeader0000000000001", "oNewShiftMember0000000000001"
     server.clock.moment = FRIDAY_2000
-    async with server.db.session_factory.begin() as session:
-        admin = await helpers.person(session, admin=True)
-        team = await helpers.team(session, admin)
-        await helpers.post(session, admin)
-        leader = await _volunteer(session, server, team, "刘队长", "13800000030")
-        await teams.set_member_role(
-            session, admin, team_id=team.id, person_id=leader.id, role=MemberRole.LEADER
-        )
-        member = await _volunteer(session, server, team, "陈队员", "13800000031")
-        codes = [
-            await channel_link.issue_code(session, who, channel="telegram", now=FRIDAY_2000)
-            for who in (leader, member)
-        ]
-    await server.text(leader_user, f"绑定 {codes[0]}")
-    await server.text(member_user, f"绑定 {codes[1]}")
+    await _leader_and_member_on_wechat(server, leader_user, member_user, with_post=True)
     assert "权限" in await server.text(member_user, "新班次")
 
     kinds = await server.text(leader_user, "新班次")  # one team: straight to the duty
@@ -259,20 +268,7 @@ async def test_a_leader_sets_up_a_shift_by_numbers_and_typed_answers(server):
 async def test_a_leader_sends_a_long_announcement_to_the_team_on_wechat(server, stand_in):
     leader_user, member_user = "oBroadcastLeader000000000001", "oBroadcastMember000000000001"
     server.clock.moment = FRIDAY_2000
-    async with server.db.session_factory.begin() as session:
-        admin = await helpers.person(session, admin=True)
-        team = await helpers.team(session, admin)
-        leader = await _volunteer(session, server, team, "刘队长", "13800000040")
-        await teams.set_member_role(
-            session, admin, team_id=team.id, person_id=leader.id, role=MemberRole.LEADER
-        )
-        member = await _volunteer(session, server, team, "陈队员", "13800000041")
-        codes = [
-            await channel_link.issue_code(session, who, channel="telegram", now=FRIDAY_2000)
-            for who in (leader, member)
-        ]
-    await server.text(leader_user, f"绑定 {codes[0]}")
-    await server.text(member_user, f"绑定 {codes[1]}")
+    await _leader_and_member_on_wechat(server, leader_user, member_user)
     assert "只有队长" in await server.text(member_user, "群发")
 
     asked = await server.text(leader_user, "群发")  # one team: straight to the text

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from wechatpy import WeChatClient
@@ -108,6 +108,37 @@ def compose(
     return "\n".join([text, *lines])
 
 
+class TextAndPictures(Protocol):
+    async def send_text(self, to: str, text: str) -> None: ...
+
+    async def send_picture(self, to: str, path: Path) -> None: ...
+
+
+async def send_all(
+    sender: TextAndPictures,
+    to: str,
+    body: str,
+    photos: list[dict[str, str]],
+    *,
+    unreachable_codes: set[int],
+    what: str,
+) -> None:
+    """The pictures we hold a copy of, then the text; WeChat's and WeCom's error codes
+    as Unreachable (try another channel) or TemporaryFailure (try again later)."""
+    try:
+        for photo in photos:
+            if photo.get("path"):
+                await sender.send_picture(to, Path(photo["path"]))
+        await sender.send_text(to, body)
+    except WeChatClientException as exc:
+        log.warning("%s failed: %s %s", what, exc.errcode, exc)
+        if exc.errcode in unreachable_codes:
+            raise Unreachable(f"{exc.errcode}: {exc.errmsg}") from exc
+        raise TemporaryFailure(f"{exc.errcode}: {exc.errmsg}") from exc
+    except OSError as exc:  # network trouble (requests' errors are OSErrors)
+        raise TemporaryFailure(str(exc)) from exc
+
+
 class WeChatSender:
     def __init__(
         self,
@@ -146,7 +177,8 @@ class WeChatSender:
         return Delivery(WECHAT, open_id, "")
 
     async def send_text(self, open_id: str, text: str) -> None:
-        await asyncio.to_thread(self._client.message.send_text, open_id, fit(text))
+        for part in pieces(text):
+            await asyncio.to_thread(self._client.message.send_text, open_id, part)
 
     async def send_picture(self, open_id: str, path: Path) -> None:
         """Upload our copy as temporary media (WeChat cannot use other channels' file ids);
@@ -182,18 +214,12 @@ class WeChatSender:
                 raise Unreachable("outside WeChat's 48-hour customer-service window")
             # Buttons cannot be pressed by number out here; the remark says to write back.
             return await self._as_template(account.chat_id, text)
-        body = compose(text, buttons, location)
-        try:
-            for photo in photos:
-                if photo.get("path"):
-                    await self.send_picture(account.chat_id, Path(photo["path"]))
-            for part in pieces(body):
-                await self.send_text(account.chat_id, part)
-        except WeChatClientException as exc:
-            log.warning("WeChat send to person %s failed: %s %s", person_id, exc.errcode, exc)
-            if exc.errcode in UNREACHABLE_CODES:
-                raise Unreachable(f"WeChat {exc.errcode}: {exc.errmsg}") from exc
-            raise TemporaryFailure(f"WeChat {exc.errcode}: {exc.errmsg}") from exc
-        except OSError as exc:  # network trouble (requests' errors are OSErrors)
-            raise TemporaryFailure(str(exc)) from exc
+        await send_all(
+            self,
+            account.chat_id,
+            compose(text, buttons, location),
+            photos,
+            unreachable_codes=UNREACHABLE_CODES,
+            what=f"WeChat send to person {person_id}",
+        )
         return Delivery(WECHAT, account.chat_id, "")

@@ -8,20 +8,16 @@ member in its visible range at any time.
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 from typing import Any
 
 from wechatpy.enterprise import WeChatClient
-from wechatpy.exceptions import WeChatClientException
 
-from handlers.wechat.sender import compose, pieces
+from handlers.wechat.sender import compose, pieces, send_all
 from models.db import SessionFactory
 from services import identity
-from services.notifier import Delivery, TemporaryFailure, Unreachable
+from services.notifier import Delivery, Unreachable
 from services.settings import WeComSettings
-
-log = logging.getLogger(__name__)
 
 WECOM = "wecom"
 # errcode -> the member cannot get the app's messages (left, outside the app's visible
@@ -88,16 +84,12 @@ class WeComSender:
             account = await identity.identity_of(session, person_id, WECOM)
         if account is None or not account.reachable:
             raise Unreachable(f"person {person_id} has no WeCom account")
-        try:
-            for photo in photos:
-                if photo.get("path"):
-                    await self.send_picture(account.chat_id, Path(photo["path"]))
-            await self.send_text(account.chat_id, compose(text, buttons, location))
-        except WeChatClientException as exc:
-            log.warning("WeCom send to person %s failed: %s %s", person_id, exc.errcode, exc)
-            if exc.errcode in UNREACHABLE_CODES:
-                raise Unreachable(f"WeCom {exc.errcode}: {exc.errmsg}") from exc
-            raise TemporaryFailure(f"WeCom {exc.errcode}: {exc.errmsg}") from exc
-        except OSError as exc:  # network trouble (requests' errors are OSErrors)
-            raise TemporaryFailure(str(exc)) from exc
+        await send_all(
+            self,
+            account.chat_id,
+            compose(text, buttons, location),
+            photos,
+            unreachable_codes=UNREACHABLE_CODES,
+            what=f"WeCom send to person {person_id}",
+        )
         return Delivery(WECOM, account.chat_id, "")
