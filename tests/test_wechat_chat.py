@@ -388,6 +388,7 @@ async def test_a_volunteer_records_service_for_the_leaders_approval_on_wechat(se
     assert "多长时间" in await server.text(newcomer, "11-26")
     kinds = await server.text(newcomer, "1.5h")
     assert "4. 助老探访" in kinds
+    assert "请回复列表中的编号" in await server.text(newcomer, "9")  # not on the list
     assert "做了什么" in await server.text(newcomer, "4")
     summary = await server.text(newcomer, "帮王奶奶买菜")
     assert "1 小时 30 分钟" in summary and "帮王奶奶买菜" in summary

@@ -14,6 +14,7 @@ from services.errors import (
     InvalidTime,
     NothingChosen,
     StaleAction,
+    UnknownChoice,
 )
 from services.i18n import N_, Translator, render
 
@@ -26,6 +27,7 @@ WECHAT_WORDING: dict[type[DomainError], str] = {
     ),
     ForeignContact: N_("Please type your own mobile number."),
     NothingChosen: N_("Please reply with at least one of the numbers."),
+    UnknownChoice: N_("Please reply with one of the numbers."),
 }
 
 
