@@ -52,11 +52,7 @@ async def prepare_database(
     async with session_factory.begin() as session:
         await org.sync_from_settings(session, settings.communities)
         await grid_map.apply_boundaries(session, load_grid_boundaries(settings))
-        await identity.sync_admins(
-            session,
-            channel=identity.TELEGRAM,
-            admin_ids=frozenset(str(i) for i in settings.bot.admins),
-        )
+        await identity.sync_admins(session, identity.configured_admins(settings))
     await housekeeping(session_factory, clock)
     return engine, session_factory
 

@@ -94,7 +94,7 @@ async def work(update: Update, context: BotContext) -> AsyncIterator[Work]:
             chat_user(update.effective_user),
             now=now,
             default_language=deps.settings.bot.default_language,
-            admin_ids=deps.admin_ids,
+            admins=deps.admins,
         )
         unit = Work(session, person, deps.catalogs.translator(person.language), now, deps)
         yield unit

@@ -15,7 +15,7 @@ from models.db import SessionFactory
 from services.clock import Clock
 from services.file_links import FileLinks
 from services.i18n import Catalogs
-from services.identity import TELEGRAM
+from services.identity import TELEGRAM, configured_admins
 from services.jobs import JobRequests
 from services.notifier import Notifier
 from services.settings import Settings
@@ -36,8 +36,8 @@ class Deps:
     file_links: FileLinks | None = None
 
     @property
-    def admin_ids(self) -> frozenset[str]:
-        return frozenset(str(i) for i in self.settings.bot.admins)
+    def admins(self) -> dict[str, frozenset[str]]:
+        return configured_admins(self.settings)
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

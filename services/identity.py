@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import false, or_, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ChatIdentity, GridOfficer, MemberRole, Person, TeamMember
 from services.errors import UnsupportedLanguage
 from services.i18n import SUPPORTED_LANGUAGES, language_from_client
 
+if TYPE_CHECKING:
+    from services.settings import Settings
+
 TELEGRAM = "telegram"
+WECHAT = "wechat"
+WECOM = "wecom"
+
+# The configured administrators: per channel, the account ids named in the settings.
+Admins = Mapping[str, frozenset[str]]
+
+
+def configured_admins(settings: Settings) -> dict[str, frozenset[str]]:
+    """Admins are named by their Telegram user id, WeChat OpenID or WeCom UserID."""
+    return {
+        TELEGRAM: frozenset(str(i) for i in settings.bot.admins),
+        WECHAT: frozenset(settings.wechat.admins),
+        WECOM: frozenset(settings.wecom.admins),
+    }
+
+
+async def _named_admin(session: AsyncSession, person_id: int, admins: Admins) -> bool:
+    """Whether any of the person's accounts (linked ones too) is named an admin."""
+    accounts = await session.exec(
+        select(ChatIdentity.channel, ChatIdentity.external_id).where(
+            ChatIdentity.person_id == person_id
+        )
+    )
+    return any(external_id in admins.get(channel, ()) for channel, external_id in accounts)
 
 
 @dataclass(frozen=True)
@@ -34,12 +63,13 @@ async def resolve_person(
     *,
     now: datetime,
     default_language: str,
-    admin_ids: frozenset[str] | None = None,
+    admins: Admins | None = None,
 ) -> Person:
     """Find or create the person behind a chat identity and refresh what we know.
 
-    `admin_ids` lists the channel's configured administrators; None leaves the
-    admin flag alone (a channel without an admin list must not revoke it).
+    `admins` are the configured administrators of every channel: the person is one when
+    any of their accounts is named (so writing on a second channel revokes nothing);
+    None leaves the flag alone.
     """
     identity = (
         await session.exec(
@@ -76,9 +106,10 @@ async def resolve_person(
     identity.last_seen_at = now
     # Writing to us proves they have not blocked the bot (any more).
     identity.reachable = True
-    if admin_ids is not None:
-        person.is_admin = user.external_id in admin_ids
     await session.flush()
+    if admins is not None:
+        person.is_admin = await _named_admin(session, person.id, admins)
+        await session.flush()
     return person
 
 
@@ -109,12 +140,15 @@ async def identity_of(session: AsyncSession, person_id: int, channel: str) -> Ch
     return result.first()
 
 
-async def sync_admins(session: AsyncSession, *, channel: str, admin_ids: frozenset[str]) -> None:
-    """Apply the configured admin list to everyone already known (revocations too)."""
-    admin_people = select(ChatIdentity.person_id).where(
-        ChatIdentity.channel == channel, ChatIdentity.external_id.in_(admin_ids)
-    )
-    await session.exec(update(Person).values(is_admin=Person.id.in_(admin_people)))
+async def sync_admins(session: AsyncSession, admins: Admins) -> None:
+    """Apply the configured admin lists to everyone already known (revocations too)."""
+    named = [
+        (ChatIdentity.channel == channel) & col(ChatIdentity.external_id).in_(ids)
+        for channel, ids in admins.items()
+        if ids
+    ]
+    admin_people = select(ChatIdentity.person_id).where(or_(false(), *named))
+    await session.exec(update(Person).values(is_admin=col(Person.id).in_(admin_people)))
 
 
 async def language_of_person(session: AsyncSession, person_id: int) -> str | None:

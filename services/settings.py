@@ -378,6 +378,8 @@ class WeChatSettings(_Strict):
     public_url: str = ""
     # Signs those links (or WECHAT_LINK_SECRET); empty: the app secret signs them.
     link_secret: str = ""
+    # Administrators by their OpenID in this account (besides bot.admins on Telegram).
+    admins: list[str] = Field(default_factory=list)
     # WeChat waits 5 seconds for a passive reply; work that takes longer is acknowledged
     # and its answer follows as a customer-service message.
     reply_within_seconds: float = Field(default=4.0, gt=0, le=4.5)
@@ -408,6 +410,8 @@ class WeComSettings(_Strict):
     callback_path: str = "/wecom/callback"
     # The API's address; tests point it at a local recorder.
     api_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    # Administrators by their WeCom UserID.
+    admins: list[str] = Field(default_factory=list)
     reply_within_seconds: float = Field(default=4.0, gt=0, le=4.5)
 
     @model_validator(mode="after")

@@ -268,7 +268,7 @@ class WeChatChat:
             ),
             now=now,
             default_language=self.settings.bot.default_language,
-            admin_ids=None,  # admins are named by their Telegram ids; linking carries it
+            admins=identity.configured_admins(self.settings),
         )
         return Turn(
             session,

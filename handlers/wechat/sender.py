@@ -25,7 +25,7 @@ from services.settings import WeChatSettings
 
 log = logging.getLogger(__name__)
 
-WECHAT = "wechat"
+WECHAT = identity.WECHAT
 # Customer-service messages reach a follower only this long after they last wrote.
 SERVICE_WINDOW = timedelta(hours=48)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -19,7 +19,7 @@ from services import identity
 from services.notifier import Delivery, Unreachable
 from services.settings import WeComSettings
 
-WECOM = "wecom"
+WECOM = identity.WECOM
 # errcode -> the member cannot get the app's messages (left, outside the app's visible
 # range, unknown UserID): another channel should be tried.
 UNREACHABLE_CODES = {60111, 60011, 81013, 60103}

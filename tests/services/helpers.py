@@ -38,7 +38,7 @@ async def person(
         user,
         now=NOW,
         default_language="zh_Hans",
-        admin_ids=frozenset({external_id}) if admin else frozenset(),
+        admins={identity.TELEGRAM: frozenset({external_id}) if admin else frozenset()},
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from models import ChatIdentity, Person
-from services import identity
+from services import channel_link, identity
 from services.errors import AlreadyProcessed, UnsupportedLanguage
 from services.updates import claim_update, prune_processed_updates
 from tests.services import helpers
@@ -67,21 +67,57 @@ async def test_language_follows_the_app_until_chosen(db, code, expected):
 async def test_admin_flag_follows_the_configuration(db):
     async with db.session_factory.begin() as session:
         boss = await identity.resolve_person(
-            session, _user("1"), now=NOW, default_language="zh_Hans", admin_ids=frozenset({"1"})
+            session,
+            _user("1"),
+            now=NOW,
+            default_language="zh_Hans",
+            admins={identity.TELEGRAM: frozenset({"1"})},
         )
         plain = await helpers.person(session)
         assert boss.is_admin and not plain.is_admin
     async with db.session_factory.begin() as session:
-        await identity.sync_admins(session, channel=identity.TELEGRAM, admin_ids=frozenset())
+        await identity.sync_admins(session, {identity.TELEGRAM: frozenset()})
     async with db.session_factory() as session:
         assert not (await session.get(Person, boss.id)).is_admin
     async with db.session_factory.begin() as session:
         # A channel without an admin list leaves the flag alone.
-        await identity.sync_admins(session, channel=identity.TELEGRAM, admin_ids=frozenset({"1"}))
+        await identity.sync_admins(session, {identity.TELEGRAM: frozenset({"1"})})
         again = await identity.resolve_person(
-            session, _user("1"), now=NOW, default_language="zh_Hans", admin_ids=None
+            session, _user("1"), now=NOW, default_language="zh_Hans", admins=None
         )
         assert again.is_admin
+
+
+async def test_an_admin_named_on_wechat_stays_one_on_every_linked_channel(db):
+    """A street office without Telegram names its admin by WeChat OpenID; writing on a
+    linked Telegram account (not named there) revokes nothing."""
+    admins = {identity.TELEGRAM: frozenset(), identity.WECHAT: frozenset({"oBoss"})}
+    on_wechat = identity.ChatUser(channel=identity.WECHAT, external_id="oBoss", chat_id="oBoss")
+    async with db.session_factory.begin() as session:
+        boss = await identity.resolve_person(
+            session, on_wechat, now=NOW, default_language="zh_Hans", admins=admins
+        )
+        assert boss.is_admin
+        code = await channel_link.issue_code(session, boss, channel=identity.WECHAT, now=NOW)
+        telegram_side = await identity.resolve_person(
+            session, _user("77"), now=NOW, default_language="zh_Hans", admins=admins
+        )
+        assert not telegram_side.is_admin
+        await channel_link.redeem(
+            session, telegram_side, channel=identity.TELEGRAM, code=code, now=NOW
+        )
+        again = await identity.resolve_person(
+            session, _user("77"), now=NOW, default_language="zh_Hans", admins=admins
+        )
+        assert again.id == boss.id and again.is_admin
+    async with db.session_factory.begin() as session:
+        await identity.sync_admins(session, admins)
+    async with db.session_factory() as session:
+        assert (await session.get(Person, boss.id)).is_admin
+    async with db.session_factory.begin() as session:
+        await identity.sync_admins(session, {identity.WECHAT: frozenset()})
+    async with db.session_factory() as session:
+        assert not (await session.get(Person, boss.id)).is_admin
 
 
 async def test_an_update_is_claimed_once(db):
