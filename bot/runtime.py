@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -141,6 +142,7 @@ def wechat_callback(application: Application) -> WeChatCallback:
         application.bot_data[WECHAT_SENDER_KEY],
         channel=WECHAT,
         reply_within=wechat.reply_within_seconds,
+        scene_url=application.bot_data[WECHAT_SENDER_KEY].scene_url,
     )
 
 
@@ -167,6 +169,7 @@ def _callback(
     *,
     channel: str,
     reply_within: float,
+    scene_url: Callable[[str], Awaitable[str]] | None = None,
 ) -> WeChatCallback:
     deps: Deps = application.bot_data[DEPS_KEY]
     chat = WeChatChat(
@@ -178,6 +181,7 @@ def _callback(
         fetch=functools.partial(download_picture, limit=deps.settings.reports.max_photo_bytes),
         links=deps.file_links,
         channel=channel,
+        scene_url=scene_url,
     )
     return WeChatCallback(config, chat, sender, deps.catalogs, reply_within=reply_within)
 

@@ -38,6 +38,8 @@ class WeChatStandIn:
     url: str = ""
     # WeCom members outside the app's visible range (message/send names them invalid).
     outside_app: set[str] = field(default_factory=set)
+    # Scenes of the parametric QR codes made.
+    scenes: list[str] = field(default_factory=list)
 
     def app(self) -> web.Application:
         async def token(request: web.Request) -> web.Response:
@@ -57,6 +59,13 @@ class WeChatStandIn:
                 )
             self.sent.append(message)
             return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+        async def qrcode_create(request: web.Request) -> web.Response:
+            scene = (await request.json(loads=json.loads))["action_info"]["scene"]["scene_str"]
+            self.scenes.append(scene)
+            return web.json_response(
+                {"ticket": f"T-{scene}", "url": f"http://weixin.qq.com/q/{scene}"}
+            )
 
         async def template_send(request: web.Request) -> web.Response:
             self.templates.append(await request.json(loads=json.loads))
@@ -81,6 +90,7 @@ class WeChatStandIn:
                 web.post("/cgi-bin/message/custom/send", custom_send),
                 web.post("/cgi-bin/media/upload", upload),
                 web.post("/cgi-bin/message/template/send", template_send),
+                web.post("/cgi-bin/qrcode/create", qrcode_create),
                 web.get("/pic/{name}", picture),
             ]
         )

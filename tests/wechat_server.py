@@ -26,6 +26,8 @@ APP_ID = "wx0123456789abcdef"
 ACCOUNT = "gh_civic"
 # Where download links point; tests open them on the server's real address.
 PUBLIC_URL = "https://bot.example.org"
+# The office's administrator, named by OpenID (wechat.admins).
+ADMIN_USER = "oOfficeAdmin0000000000000001"
 
 
 @dataclass
@@ -113,6 +115,7 @@ async def server(db, base_settings, stand_in, tmp_path) -> AsyncIterator[Server]
             "encoding_aes_key": AES_KEY,
             "api_base_url": f"{stand_in.url}/cgi-bin/",
             "public_url": PUBLIC_URL,
+            "admins": [ADMIN_USER],
         }
     )
     settings = base_settings.model_copy(

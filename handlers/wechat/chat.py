@@ -13,23 +13,27 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
+from wechatpy.exceptions import WeChatClientException
 
 from handlers.wechat import approvals, menus, reminder_settings, reporting, service_log
 from handlers.wechat import broadcast as broadcast_ui
 from handlers.wechat import care as care_ui
 from handlers.wechat import certificates as certificates_ui
 from handlers.wechat import exports as exports_ui
+from handlers.wechat import post_setup as post_ui
 from handlers.wechat import ranking as ranking_ui
 from handlers.wechat import registration as registration_ui
 from handlers.wechat import report_desk as desk
 from handlers.wechat import roster as roster_ui
 from handlers.wechat import shift_setup as shift_setup_ui
 from handlers.wechat import shifts as shifts_ui
+from handlers.wechat import team_setup as team_ui
 from handlers.wechat.help import help_text
 from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
@@ -47,11 +51,13 @@ from services import (
     identity,
     log_setup,
     outbox,
+    post_setup,
     registration,
     report_fix,
     report_photos,
     report_setup,
     shift_setup,
+    team_setup,
 )
 from services.certificate_files import DECLINE_FLOW
 from services.clock import Clock
@@ -70,6 +76,7 @@ from services.i18n import (
 from services.jobs import JobRequests
 from services.notifier import Notice
 from services.posts import CHECKIN_PAYLOAD_PREFIX
+from services.qr import qr_png
 from services.report_setup import ReportDraft, Step
 from services.reports import PhotoInput
 from services.settings import Settings
@@ -93,6 +100,9 @@ MINUTES_WORDS = {"时长", "我的时长", "服务时长", "minutes"}
 SHIFTS_WORDS = {"班次", "shifts"}
 MY_SHIFTS_WORDS = {"我的班次", "myshifts", "my shifts"}
 ROSTER_WORDS = {"名单", "花名册", "roster"}
+NEW_TEAM_WORDS = {"新队伍", "新建队伍", "newteam"}
+INVITE_WORDS = {"邀请", "邀请码", "invite"}
+POSTS_WORDS = {"岗点", "posts"}
 RANKING_WORDS = {"排行", "排行榜", "ranking"}
 REMINDER_WORDS = {"提醒", "提醒设置", "reminders"}
 EXPORT_WORDS = {"导出", "导出台账", "export"}
@@ -122,6 +132,8 @@ MENU_KEYS = {
     "BROADCAST": "broadcast",
     "CERTIFICATE": "certificate",
     "EXPORT": "export",
+    "INVITE": "invite",
+    "POSTS": "posts",
     "REGISTER": "register",
     "LOG": "log",
     "QUEUE": "reports",
@@ -152,6 +164,11 @@ class Turn:
     # Download links for files WeChat cannot carry (None: not configured).
     links: FileLinks | None = None
     channel: str = WECHAT
+    # WeChat QR codes (scene, caption) to send the person as pictures after the reply:
+    # making one asks WeChat's API, which is not done inside the transaction.
+    qr_codes: list[tuple[str, Notice]] = field(default_factory=list)
+    # Whether this channel can make them (the Official Account can; WeCom cannot).
+    qr_available: bool = False
 
     async def send(self, outgoing: list[tuple[int, Notice, dict]]) -> None:
         for person_id, notice, options in outgoing:
@@ -181,11 +198,14 @@ class WeChatChat:
         fetch: Callable[[str], Awaitable[bytes]],
         links: FileLinks | None = None,
         channel: str = WECHAT,
+        scene_url: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
         self.settings = settings
         # The Official Account (wechat) or a WeCom app (wecom): the same conversations.
         self.channel = channel
         self.links = links
+        # What a parametric WeChat QR code of a scene encodes (None: no such codes here).
+        self.scene_url = scene_url
         self.session_factory = session_factory
         self.catalogs = catalogs
         self.clock = clock
@@ -224,6 +244,7 @@ class WeChatChat:
             except DomainError as refused:
                 reply = refusal_text(turn.tr, refused)
         await self.jobs.deliver(turn.outgoing)
+        await self._send_qr_codes(turn)
         for shift_id in turn.refresh:
             self.jobs.request_refresh(shift_id)
         if turn.publish:
@@ -231,6 +252,33 @@ class WeChatChat:
         if turn.dispatch:
             self.jobs.request_dispatch()
         return reply
+
+    async def _send_qr_codes(self, turn: Turn) -> None:
+        """Each requested scene as a WeChat QR code picture, through the outbox."""
+        if not turn.qr_codes or self.scene_url is None:
+            return
+        folder = Path(self.settings.bot.data_dir) / "qr"
+        sent = []
+        for scene, caption in turn.qr_codes:
+            try:
+                content = qr_png(await self.scene_url(scene))
+                path = folder / f"{scene}.png"
+                await asyncio.to_thread(_write, path, content)
+            except (WeChatClientException, OSError, KeyError) as exc:
+                log.warning("could not make the WeChat QR code %s: %s", scene, exc)
+                continue
+            async with self.session_factory.begin() as session:
+                notification_id = await outbox.enqueue(
+                    session,
+                    caption,
+                    catalogs=self.catalogs,
+                    now=self.clock.now(),
+                    person_id=turn.person.id,
+                    photos=[{"file_id": "", "path": str(path)}],
+                )
+            if notification_id is not None:
+                sent.append(notification_id)
+        await self.jobs.deliver(sent)
 
     async def _seen(self, key: int) -> bool:
         async with self.session_factory() as session:
@@ -280,6 +328,7 @@ class WeChatChat:
             self.fetch,
             links=self.links,
             channel=self.channel,
+            qr_available=self.scene_url is not None,
         )
 
     async def _route(self, turn: Turn, inbound: InboundMessage) -> str | None:
@@ -300,6 +349,9 @@ class WeChatChat:
                     turn.session, turn.person, inbound.latitude, inbound.longitude, now=turn.now
                 )
                 return reporting.prompt(turn, state)
+            placing = await post_setup.step_of(turn.session, turn.person, post_setup.NEW)
+            if placing == post_setup.LOCATION:
+                return await post_ui.answer_location(turn, inbound.latitude, inbound.longitude)
             return await shifts_ui.check_in(turn, inbound.latitude, inbound.longitude)
         if inbound.kind != "text":
             return turn.tr("Sorry, I can only read text, pictures and locations.")
@@ -335,6 +387,8 @@ class WeChatChat:
                 shift_setup.FLOW,
                 broadcasts.FLOW,
                 DECLINE_FLOW,
+                team_setup.FLOW,
+                post_setup.NEW,
             ):
                 await drafts.discard(turn.session, turn.person.id, flow)
             return turn.tr("Cancelled. Nothing was changed.")
@@ -381,6 +435,12 @@ class WeChatChat:
             return await shift_setup_ui.begin(turn)
         if said in BROADCAST_WORDS:
             return await broadcast_ui.begin(turn)
+        if said in NEW_TEAM_WORDS:
+            return await team_ui.begin(turn)
+        if said in INVITE_WORDS:
+            return await team_ui.invite_entry(turn)
+        if said in POSTS_WORDS:
+            return await post_ui.post_list(turn)
         if said in RANKING_WORDS:
             await shifts_ui.require_volunteer(turn)
             return await ranking_ui.ranking(turn)
@@ -409,6 +469,12 @@ class WeChatChat:
         signing_up = await registration.current(turn.session, turn.person)
         if signing_up is not None:
             return await registration_ui.answer(turn, signing_up, said, text)
+        naming = await team_setup.current(turn.session, turn.person)
+        if naming is not None:
+            return await team_ui.answer(turn, naming, said, text)
+        placing = await post_setup.step_of(turn.session, turn.person, post_setup.NEW)
+        if placing is not None:
+            return await post_ui.answer_text(turn, placing, said, text)
         announcing = await broadcasts.current(turn.session, turn.person)
         if announcing is not None:
             return await broadcast_ui.answer(turn, announcing, said, text)
@@ -436,6 +502,11 @@ class WeChatChat:
         return await press(turn, options[int(number) - 1])
 
 
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
 def _is_command(text: str | None) -> bool:
     """A command word: it is obeyed even in the middle of a conversation."""
     said = normalized(text)
@@ -455,6 +526,9 @@ def _is_command(text: str | None) -> bool:
         | CERTIFICATE_WORDS
         | EXPORT_WORDS
         | RANKING_WORDS
+        | NEW_TEAM_WORDS
+        | INVITE_WORDS
+        | POSTS_WORDS
         | REMINDER_WORDS
         | REGISTER_WORDS
         | LOG_WORDS
@@ -485,6 +559,10 @@ async def press(turn: Turn, data: str) -> str:
         return await reminder_settings.toggle(turn, parts[2], muted=parts[3] == "1")
     if parts[0] == "rk" and len(parts) == 3 and parts[2].isdigit():
         return await ranking_ui.ranking(turn, parts[1], int(parts[2]))
+    if parts[0] == "po" and len(parts) >= 2:
+        return await post_ui.press(turn, parts[1], parts[2:])
+    if parts[0] == "inv" and len(parts) == 3:
+        return await team_ui.press(turn, parts[1], parts[2:])
     if parts[0] == "ex" and len(parts) >= 3:
         return await exports_ui.press(turn, parts[1], parts[2:])
     if parts[0] == "ct" and len(parts) == 3:

@@ -40,9 +40,13 @@ async def help_text(turn: Turn, tr: Translator | None = None) -> str:
             tr(
                 "名单 — your team's shifts and who is on them\n"
                 "新班次 — set up a shift and announce it\n"
-                "导出 — the service ledger as an Excel file"
+                "导出 — the service ledger as an Excel file\n"
+                "邀请 — your team's QR code for new volunteers\n"
+                "岗点 — duty posts and their check-in QR codes"
             )
         )
+    if Role.ADMIN in roles:
+        sections.append(tr("新队伍 — set up a team"))
     if roles & {Role.LEADER, Role.GRID_OFFICER, Role.ADMIN}:
         sections.append(
             tr(

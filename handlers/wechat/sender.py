@@ -176,6 +176,18 @@ class WeChatSender:
             raise TemporaryFailure(str(exc)) from exc
         return Delivery(WECHAT, open_id, "")
 
+    async def scene_url(self, scene: str) -> str:
+        """What a permanent parametric QR code of the scene encodes (qrcode/create's url):
+        scanning it follows the account and sends the bot the scene."""
+        created = await asyncio.to_thread(
+            self._client.qrcode.create,
+            {
+                "action_name": "QR_LIMIT_STR_SCENE",
+                "action_info": {"scene": {"scene_str": scene}},
+            },
+        )
+        return created["url"]
+
     async def send_text(self, open_id: str, text: str) -> None:
         for part in pieces(text):
             await asyncio.to_thread(self._client.message.send_text, open_id, part)

@@ -10,6 +10,7 @@ from services.errors import (
     DomainError,
     ForeignContact,
     InvalidDate,
+    InvalidLocation,
     InvalidPhone,
     InvalidTime,
     NothingChosen,
@@ -26,6 +27,10 @@ WECHAT_WORDING: dict[type[DomainError], str] = {
         "Please send an 11-digit mobile number that starts with 1 (for example 13812345678)."
     ),
     ForeignContact: N_("Please type your own mobile number."),
+    InvalidLocation: N_(
+        "Please send the post's location (+ → Location), or type its coordinates like "
+        "30.27250, 120.16750."
+    ),
     NothingChosen: N_("Please reply with at least one of the numbers."),
     UnknownChoice: N_("Please reply with one of the numbers."),
 }
