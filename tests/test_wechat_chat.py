@@ -501,6 +501,9 @@ async def test_a_follower_switches_to_english_and_is_answered_in_it(server):
     # Typed the old way, with a slash and full-width letters: the same command.
     assert "【2】繁體中文" in await server.text(newcomer, "／ＬＡＮＧ")
     assert "繁體中文" in await server.text(newcomer, "2")
+    # The words as a 繁體 user types them.
+    assert (await server.text(newcomer, "舉報")).startswith("📢")
+    assert "取消" in await server.text(newcomer, "取消")
     assert "請選擇" in await server.text(newcomer, "language")
     # Moving on without choosing: a later number no longer picks from that list.
     assert "舉報" in await server.text(newcomer, "help")

@@ -1,8 +1,17 @@
-"""How typed words are read on WeChat: full-width forms folded, the slash optional."""
+"""How typed words are read on WeChat: full-width forms folded, the slash optional, and
+Traditional characters read as Simplified (a 繁體 user types 舉報 for 举报)."""
 
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
+
+import opencc
+
+
+@lru_cache(maxsize=1)
+def _simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
 
 
 def argument(text: str | None) -> str:
@@ -12,6 +21,8 @@ def argument(text: str | None) -> str:
 
 
 def normalized(text: str | None) -> str:
-    """Full-width letters and digits as plain ones, no slash, single spaces, lower case."""
+    """The words to match commands and choices against: full-width letters and digits as
+    plain ones, no slash, single spaces, lower case, Simplified characters. (What people
+    write for others, a name or a reason, is taken as typed, never from this.)"""
     cleaned = " ".join(unicodedata.normalize("NFKC", text or "").split())
-    return cleaned.removeprefix("/").strip().lower()
+    return _simplified().convert(cleaned.removeprefix("/").strip().lower())
