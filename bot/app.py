@@ -13,6 +13,7 @@ from handlers.wechat.sender import WECHAT, WeChatSender
 from handlers.wechat.wecom_sender import WECOM, WeComSender
 from models.db import SessionFactory
 from scheduler.broadcast_progress import BroadcastProgress
+from scheduler.certificate_delivery import CertificateDelivery
 from scheduler.dispatch import Dispatcher
 from scheduler.runner import JobRunner
 from scheduler.shift_jobs import ShiftJobs
@@ -94,11 +95,15 @@ def build_application(
         default_language=settings.bot.default_language,
         catalogs=catalogs,
     )
+    links = file_links(settings.wechat, clock)
     runner = JobRunner(
         ShiftJobs(settings, session_factory, notifier, clock, catalogs=catalogs),
         dispatcher,
         automatic=automatic_jobs,
         progress=progress,
+        certificates=CertificateDelivery(
+            settings, session_factory, notifier, clock, catalogs=catalogs, links=links
+        ),
     )
     application.bot_data[JOB_RUNNER_KEY] = runner
     application.bot_data[DEPS_KEY] = Deps(
@@ -108,7 +113,7 @@ def build_application(
         clock=clock,
         notifier=notifier,
         jobs=runner,
-        file_links=file_links(settings.wechat, clock),
+        file_links=links,
     )
     register_handlers(application)
     return application

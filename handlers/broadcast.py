@@ -7,7 +7,6 @@ it as delivery goes on (scheduler/broadcast_progress.py).
 
 from __future__ import annotations
 
-from sqlmodel import select
 from telegram import Message as TelegramMessage
 from telegram import Update
 
@@ -27,11 +26,11 @@ from handlers.common import (
     work,
 )
 from handlers.context import BotContext
-from models import Community, Grid, Team
+from models import Grid, Team
 from services import broadcasts
 from services.broadcasts import TEXT_LIMIT, BroadcastState, Scope, Step
 from services.errors import StaleAction
-from services.org import place_label
+from services.org import community_labels, place_label
 
 PREFIX = "bc"
 PER_PAGE = 8
@@ -61,8 +60,7 @@ async def prompt(w: Work, state: BroadcastState | None) -> list[Message]:
 
 
 async def _communities(w: Work) -> dict[int, str]:
-    rows = (await w.session.exec(select(Community))).all()
-    return {row.id: place_label(row, w.tr.language) for row in rows}
+    return await community_labels(w.session, w.tr.language)
 
 
 def _grid_label(grid: Grid, communities: dict[int, str], language: str) -> str:

@@ -20,12 +20,10 @@ from handlers.common import (
     work,
 )
 from handlers.context import BotContext
-from models import Certificate
 from services import certificate_files, certificates, drafts
 from services.certificate_files import DECLINE_FLOW, PERIODS, period_bounds
 from services.errors import StaleAction
 from services.i18n import format_duration
-from services.identity import TELEGRAM, identity_of
 from services.notifier import Notice
 
 
@@ -50,7 +48,7 @@ async def on_certificate(update: Update, context: BotContext) -> None:
 
 async def on_button(update: Update, context: BotContext) -> None:
     action = (update.callback_query.data or "").split(":")[1]
-    document = None
+    issued_id = None
     async with work(update, context) as w:
         if action == "new":
             response = Response(messages=[_choose_period(w)])
@@ -81,12 +79,7 @@ async def on_button(update: Update, context: BotContext) -> None:
                 zone=w.deps.settings.bot.zone,
                 now=w.now,
             )
-            account = await identity_of(w.session, issued.person_id, TELEGRAM)
-            if account is not None and account.reachable:
-                document = await _document(w, issued)
-            else:  # on WeChat only: a download link, through the outbox
-                notice = certificate_files.link_notice(issued, w.deps.file_links)
-                await tell(w, [(issued.person_id, notice)])
+            issued_id = issued.id
             response = Response(
                 edit=Message(w.tr("✅ Issued: {serial}").format(serial=issued.serial))
             )
@@ -106,16 +99,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         else:
             raise StaleAction()
     await respond(update, response)
-    if document is not None:
-        person_id, filename, content, notice = document
-        await context.deps.notifier.send_document(person_id, filename, content, notice)
-
-
-async def _document(w: Work, issued: Certificate) -> tuple[int, str, bytes, Notice]:
-    filename, content = await certificate_files.certificate_pdf(
-        w.session, issued, settings=w.deps.settings, catalogs=w.deps.catalogs
-    )
-    return issued.person_id, filename, content, certificate_files.issued_notice(issued)
+    if issued_id is not None:  # committed: the PDF (or a link) goes to its holder
+        await context.deps.jobs.deliver_certificate(issued_id)
 
 
 async def on_decline_text(w: Work, text: str) -> tuple[Response, list[tuple[int, Notice]]]:

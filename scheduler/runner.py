@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler.broadcast_progress import BroadcastProgress
+from scheduler.certificate_delivery import CertificateDelivery
 from scheduler.dispatch import Dispatcher
 from scheduler.housekeeping import housekeeping
 from scheduler.shift_jobs import ShiftJobs
@@ -36,8 +37,10 @@ class JobRunner:
         *,
         automatic: bool = True,
         progress: BroadcastProgress | None = None,
+        certificates: CertificateDelivery | None = None,
     ) -> None:
         self.jobs = jobs
+        self.certificates = certificates
         self.dispatcher = dispatcher
         self.progress = progress
         self._dispatching = False
@@ -140,6 +143,13 @@ class JobRunner:
                         break
         finally:
             self._dispatching = False
+
+    async def deliver_certificate(self, certificate_id: int) -> None:
+        if self.certificates is None:
+            return
+        notification_id = await self.certificates.deliver(certificate_id)
+        if notification_id is not None:
+            await self.deliver([notification_id])
 
     async def deliver(self, notification_ids: list[int]) -> None:
         if notification_ids:

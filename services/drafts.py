@@ -15,15 +15,21 @@ async def load(session: AsyncSession, person_id: int, flow: str) -> Conversation
 
 
 async def latest(
-    session: AsyncSession, person_id: int, *, ignore: tuple[str, ...] = ()
+    session: AsyncSession,
+    person_id: int,
+    *,
+    ignore: tuple[str, ...] = (),
+    among: tuple[str, ...] | None = None,
 ) -> ConversationDraft | None:
     """The flow the person touched last: where their next free text belongs (`ignore`:
-    another channel's bookkeeping that is not a conversation here)."""
+    another channel's bookkeeping that is not a conversation here; `among`: only the
+    conversations a channel can carry on)."""
     result = await session.exec(
         select(ConversationDraft)
         .where(
             ConversationDraft.person_id == person_id,
             col(ConversationDraft.flow).not_in(ignore) if ignore else true(),
+            col(ConversationDraft.flow).in_(among) if among is not None else true(),
         )
         .order_by(col(ConversationDraft.updated_at).desc())
         .limit(1)

@@ -16,6 +16,10 @@ class JobRequests(Protocol):
         """Send what is due now, batch after batch (e.g. a broadcast was just written)."""
         ...
 
+    async def deliver_certificate(self, certificate_id: int) -> None:
+        """An issued certificate to its holder: the PDF, or a link where files cannot go."""
+        ...
+
     async def deliver(self, notification_ids: list[int]) -> None:
         """Send these outbox notifications now (they were just committed)."""
         ...

@@ -54,6 +54,12 @@ def place_label(place: Community | Grid, language: str) -> str:
     return pick_label(language, place.name, place.name_en, place.name_zh_hant)
 
 
+async def community_labels(session: AsyncSession, language: str) -> dict[int, str]:
+    """Every community's name in the language (closed ones too: old teams name them)."""
+    rows = await session.exec(select(Community))
+    return {row.id: place_label(row, language) for row in rows.all()}
+
+
 async def active_communities(session: AsyncSession) -> list[Community]:
     result = await session.exec(
         select(Community).where(Community.active).order_by(col(Community.position))

@@ -122,6 +122,7 @@ async def test_a_leader_exports_the_ledger_as_a_link_on_wechat(server):
     assert "【1】📊 Excel" in formats
     answer = await server.text(LEADER, "1")
     link = re.search(r"https://\S+", answer).group(0)
+    assert "一天" in answer
     response = await server.http.get(link.replace(PUBLIC_URL, server.base))
     assert response.status_code == 200
     assert "spreadsheetml" in response.headers["content-type"]
@@ -130,6 +131,12 @@ async def test_a_leader_exports_the_ledger_as_a_link_on_wechat(server):
     cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row]
     assert any("王证明" in cell for cell in cells)
     assert any("清理楼道" in cell for cell in cells)
+
+    # A day later the ledger's link has expired (a certificate's lasts a week).
+    server.clock.moment += timedelta(hours=25)
+    expired = await server.http.get(link.replace(PUBLIC_URL, server.base))
+    assert expired.status_code == 410
+    server.clock.moment -= timedelta(hours=25)
 
     # No longer the leader: the link gives nothing.
     async with server.db.session_factory.begin() as session:

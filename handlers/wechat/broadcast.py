@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
-
-from models import Community
 from services import broadcasts
 from services.broadcasts import TEXT_LIMIT, BroadcastState, Scope, Step
-from services.org import place_label
+from services.org import community_labels, place_label
 
 if TYPE_CHECKING:
     from handlers.wechat.chat import Turn
@@ -25,10 +22,7 @@ async def _targets(turn: Turn) -> list[tuple[Scope, int | None, str]]:
     """Whom the person may address, in the order offered."""
     tr = turn.tr
     choices = await broadcasts.options(turn.session, turn.person)
-    communities = {
-        row.id: place_label(row, tr.language)
-        for row in (await turn.session.exec(select(Community))).all()
-    }
+    communities = await community_labels(turn.session, tr.language)
     targets: list[tuple[Scope, int | None, str]] = []
     if choices.everyone:
         targets.append((Scope.ALL, None, tr("👥 All volunteers")))

@@ -105,13 +105,16 @@ class WeChatCallback:
             text = self.catalogs.translator(None)(ACKNOWLEDGED)
         if not text:
             return NOTHING
-        first, *rest = pieces(text)
-        if rest:  # too long for one reply: the rest follows as customer-service messages
-            self._send_later(inbound.from_user, rest)
+        parts = pieces(text)
+        if len(parts) > 1:
+            # Too long for one reply: all of it as customer-service messages, in order
+            # (a passive reply and a pushed message may overtake each other).
+            self._send_later(inbound.from_user, parts)
+            return NOTHING
         return build_reply(
             self.config,
             inbound,
-            first,
+            text,
             timestamp=query.get("timestamp") or str(int(time.time())),
             nonce=query.get("nonce") or "",
         )

@@ -61,7 +61,7 @@ async def press(turn: Turn, verb: str, args: list[str]) -> str:
             zone=settings.bot.zone,
             now=turn.now,
         )
-        await turn.enqueue(issued.person_id, certificate_files.link_notice(issued, turn.links))
+        turn.certificates.append(issued.id)  # the PDF or a link, once committed
         return tr("✅ Issued: {serial}").format(serial=issued.serial)
     if verb == "no":
         await drafts.save(

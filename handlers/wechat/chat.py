@@ -21,7 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from wechatpy.exceptions import WeChatClientException
 
-from handlers.wechat import approvals, menus, reminder_settings, reporting, service_log
+from handlers.wechat import (
+    approvals,
+    conversations,
+    menus,
+    reminder_settings,
+    reporting,
+    service_log,
+)
 from handlers.wechat import broadcast as broadcast_ui
 from handlers.wechat import care as care_ui
 from handlers.wechat import certificates as certificates_ui
@@ -45,21 +52,14 @@ from models import (
 )
 from models.db import SessionFactory
 from services import (
-    broadcasts,
     channel_link,
-    drafts,
     identity,
-    log_setup,
     outbox,
     post_setup,
-    registration,
     report_fix,
     report_photos,
     report_setup,
-    shift_setup,
-    team_setup,
 )
-from services.certificate_files import DECLINE_FLOW
 from services.clock import Clock
 from services.errors import (
     DomainError,
@@ -80,7 +80,6 @@ from services.qr import qr_png
 from services.report_setup import ReportDraft, Step
 from services.reports import PhotoInput
 from services.settings import Settings
-from services.shift_actions import CANCEL_FLOW
 from services.teams import INVITE_PAYLOAD_PREFIX
 
 log = logging.getLogger(__name__)
@@ -169,6 +168,8 @@ class Turn:
     qr_codes: list[tuple[str, Notice]] = field(default_factory=list)
     # Whether this channel can make them (the Official Account can; WeCom cannot).
     qr_available: bool = False
+    # Certificates issued: each goes to its holder once the transaction is committed.
+    certificates: list[int] = field(default_factory=list)
 
     async def send(self, outgoing: list[tuple[int, Notice, dict]]) -> None:
         for person_id, notice, options in outgoing:
@@ -242,9 +243,17 @@ class WeChatChat:
                 async with session.begin_nested():  # a refusal changes nothing
                     reply = await self._route(turn, inbound)
             except DomainError as refused:
+                # Rolled back: what it was to send or set off is gone with it.
+                turn.outgoing.clear()
+                turn.qr_codes.clear()
+                turn.certificates.clear()
+                turn.refresh.clear()
+                turn.publish = turn.dispatch = False
                 reply = refusal_text(turn.tr, refused)
         await self.jobs.deliver(turn.outgoing)
         await self._send_qr_codes(turn)
+        for certificate_id in turn.certificates:
+            await self.jobs.deliver_certificate(certificate_id)
         for shift_id in turn.refresh:
             self.jobs.request_refresh(shift_id)
         if turn.publish:
@@ -375,31 +384,16 @@ class WeChatChat:
         word, _, rest = said.partition(" ")
         if not said.isdigit():
             await menus.forget(turn)
+        if _is_command(text):
+            await conversations.end_reasons(turn)
         if said in CANCEL_WORDS:
-            for flow in (
-                report_setup.FLOW,
-                registration.FLOW,
-                report_fix.FLOW,
-                log_setup.FLOW,
-                desk.REJECT_FLOW,
-                approvals.REASON_FLOW,
-                CANCEL_FLOW,
-                shift_setup.FLOW,
-                broadcasts.FLOW,
-                DECLINE_FLOW,
-                team_setup.FLOW,
-                post_setup.NEW,
-            ):
-                await drafts.discard(turn.session, turn.person.id, flow)
+            await conversations.cancel_all(turn, report_fix.FLOW)
             return turn.tr("Cancelled. Nothing was changed.")
         if word in LINK_WORDS and rest:
             await channel_link.redeem(
                 turn.session, turn.person, channel=turn.channel, code=rest, now=turn.now
             )
-            return turn.tr(
-                "✓ Linked: this WeChat account and your Telegram account are now one "
-                "profile, with one service record."
-            )
+            return turn.tr("✓ Linked: both accounts are now one profile, with one service record.")
         if word in LINK_WORDS:
             code = await channel_link.issue_code(
                 turn.session, turn.person, channel=turn.channel, now=turn.now
@@ -456,36 +450,11 @@ class WeChatChat:
             return await help_text(turn)
         if said in LANGUAGE_WORDS:
             return await choose_language(turn)
-        if await drafts.load(turn.session, turn.person.id, DECLINE_FLOW) is not None:
-            return await certificates_ui.typed_reason(turn, text)
-        if await drafts.load(turn.session, turn.person.id, CANCEL_FLOW) is not None:
-            return await shifts_ui.typed_reason(turn, text)
-        declining = await drafts.load(turn.session, turn.person.id, approvals.REASON_FLOW)
-        if declining is not None:
-            return await approvals.with_reason(turn, int(declining.data["entry_id"]), text)
-        rejecting = await drafts.load(turn.session, turn.person.id, desk.REJECT_FLOW)
-        if rejecting is not None:
-            return await desk.reject_with_reason(turn, int(rejecting.data["report"]), text)
-        signing_up = await registration.current(turn.session, turn.person)
-        if signing_up is not None:
-            return await registration_ui.answer(turn, signing_up, said, text)
-        naming = await team_setup.current(turn.session, turn.person)
-        if naming is not None:
-            return await team_ui.answer(turn, naming, said, text)
-        placing = await post_setup.step_of(turn.session, turn.person, post_setup.NEW)
-        if placing is not None:
-            return await post_ui.answer_text(turn, placing, said, text)
-        announcing = await broadcasts.current(turn.session, turn.person)
-        if announcing is not None:
-            return await broadcast_ui.answer(turn, announcing, said, text)
-        setting_up = await shift_setup.current(turn.session, turn.person)
-        if setting_up is not None:
-            return await shift_setup_ui.answer(turn, setting_up, said, text)
-        logging = await log_setup.current(turn.session, turn.person)
-        if logging is not None:
-            return await service_log.answer(turn, logging, said, text)
-        if draft is not None:
-            return await reporting.answer(turn, draft, said, text)
+        conversation = await conversations.open_conversation(turn)
+        if conversation is not None and not (
+            said.isdigit() and await menus.shown_since(turn, conversation.updated_at)
+        ):
+            return await conversations.answer(turn, conversation, said, text)
         if said.isdigit():
             return await self._press(turn, said)
         return turn.tr("Sorry, I did not understand that.") + "\n" + await help_text(turn)

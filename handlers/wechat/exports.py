@@ -68,7 +68,7 @@ async def press(turn: Turn, verb: str, args: list[str]) -> str:
             language=tr.language,
         )
         return tr(
-            "📊 The service ledger {start} – {end}: download it here (the link works for 7 "
-            "days and shows the ledger as it is when opened):\n{link}"
+            "📊 The service ledger {start} – {end}: download it here (the link works for a "
+            "day and shows the ledger as it is when opened):\n{link}"
         ).format(start=bounds[0].isoformat(), end=bounds[1].isoformat(), link=turn.links.url(ref))
     raise StaleAction()

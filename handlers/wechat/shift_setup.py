@@ -56,8 +56,8 @@ async def prompt(turn: Turn, state: SetupState) -> str:
         needs_post = settings.shifts.kind(state.kind).needs_post
         if not found and needs_post:
             return tr(
-                "There are no posts yet. Posts are set up on Telegram with /posts; then "
-                "send 新班次 again (your choices so far are kept)."
+                "There are no posts yet: reply 岗点 to add one, then 新班次 again (your "
+                "choices so far are kept)."
             )
         lines = [tr("Where? Reply the post's number (check-in happens there):")]
         lines += _numbered([p.name for p in found])

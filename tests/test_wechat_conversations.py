@@ -1,0 +1,110 @@
+"""Which conversation a WeChat reply answers: a number does not confirm a preview the
+person has moved on from, a later conversation takes the reply, a command word ends an
+open reason question, and a reason whose shift has gone ends its conversation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from models import Broadcast, ShiftSignup
+from services import channel_link, shifts, signups
+from tests.services import helpers
+from tests.test_wechat_shifts import (
+    FRIDAY_2000,
+    SUNDAY,
+    _leader_and_member_on_wechat,
+    _volunteer,
+)
+
+LEADER, MEMBER = "oConvLeader00000000000000001", "oConvMember00000000000000001"
+
+
+async def _broadcasts(server) -> int:
+    async with server.db.session_factory() as session:
+        return len((await session.exec(select(Broadcast))).all())
+
+
+async def test_a_number_does_not_send_a_broadcast_the_leader_moved_on_from(server):
+    server.clock.moment = FRIDAY_2000
+    await _leader_and_member_on_wechat(server, LEADER, MEMBER, with_post=True)
+    await server.text(LEADER, "群发")
+    assert "1. 发送" in await server.text(LEADER, "周日早上八点集合。")
+    server.clock.moment += timedelta(minutes=2)
+    assert "您想做什么" in await server.text(LEADER, "帮助")
+    server.clock.moment += timedelta(minutes=1)
+    again = await server.text(LEADER, "1")  # meant for something else: shown once more
+    assert "请再核对一次" in again and "周日早上八点集合" in again
+    assert await _broadcasts(server) == 0
+    server.clock.moment += timedelta(seconds=20)
+    assert "正在发送" in await server.text(LEADER, "1")
+    assert await _broadcasts(server) == 1
+
+    # A new conversation takes the numbers; the one left at its preview does not.
+    await server.text(LEADER, "群发")
+    await server.text(LEADER, "周一也集合。")
+    server.clock.moment += timedelta(minutes=1)
+    assert "1. 清洁家园" in await server.text(LEADER, "新班次")
+    server.clock.moment += timedelta(seconds=20)
+    answered = await server.text(LEADER, "1")  # 新班次's first question: the duty
+    assert "东风路口" in answered
+    assert await _broadcasts(server) == 1
+
+
+async def test_a_command_ends_an_open_reason_question(server):
+    server.clock.moment = FRIDAY_2000
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        volunteer = await _volunteer(session, server, team, "陈队员", "13800000100")
+        post = await helpers.post(session, admin)
+        shift = await helpers.shift(
+            session,
+            admin,
+            server.settings.shifts,
+            team_id=team.id,
+            post_id=post.id,
+            day=SUNDAY,
+            now=FRIDAY_2000,
+        )
+        await signups.sign_up(
+            session,
+            volunteer,
+            shift.id,
+            settings=server.settings.shifts,
+            zone=server.settings.bot.zone,
+            now=FRIDAY_2000,
+        )
+        code = await channel_link.issue_code(
+            session, volunteer, channel="telegram", now=FRIDAY_2000
+        )
+    await server.text(MEMBER, f"绑定 {code}")
+    await server.text(MEMBER, "我的班次")
+    await server.text(MEMBER, "1")
+    await server.text(MEMBER, "1")  # cancel my place
+    assert "原因" in await server.text(MEMBER, "5")  # another reason…
+    assert "陈队员" in await server.text(MEMBER, "时长")  # moved on
+    await server.text(MEMBER, "记录")
+    assert "12-04" in await server.text(MEMBER, "1")  # a date is asked, nothing cancelled
+    assert "取消" in await server.text(MEMBER, "取消")
+    assert "没看懂" in await server.text(MEMBER, "家里有事")
+    async with server.db.session_factory() as session:
+        status = (
+            await session.exec(
+                select(ShiftSignup.status).where(col(ShiftSignup.shift_id) == shift.id)
+            )
+        ).one()
+    assert status == "confirmed"
+
+    # Another reason asked, then the shift is cancelled: the reason ends the question.
+    await server.text(MEMBER, "我的班次")
+    await server.text(MEMBER, "1")
+    await server.text(MEMBER, "1")
+    await server.text(MEMBER, "5")
+    async with server.db.session_factory.begin() as session:
+        admin_again = await session.get_one(type(admin), admin.id)
+        await shifts.cancel_shift(session, admin_again, shift.id, reason="", now=FRIDAY_2000)
+    refused = await server.text(MEMBER, "发烧了")
+    assert "这个班次已取消或已结束" in refused
+    assert "没看懂" in await server.text(MEMBER, "还是发烧")  # the question is gone
