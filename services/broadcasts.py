@@ -144,8 +144,14 @@ class Announcement:
     text: str
 
     def localize(self, tr: Translator) -> str:
-        header = tr("📢 Announcement from {sender} ({target}):").format(
-            sender=self.sender, target=self.target.localize(tr)
+        target = self.target.localize(tr)
+        header = (
+            tr("📢 Announcement from {sender} ({target}):").format(
+                sender=self.sender, target=target
+            )
+            if self.sender
+            # Someone we know by no name (a WeChat admin who is not a volunteer).
+            else tr("📢 Announcement ({target}):").format(target=target)
         )
         return f"{header}\n{self.text}"
 
@@ -517,7 +523,7 @@ async def target_of(
 
 async def sender_name(session: AsyncSession, person_id: int) -> str:
     """The real name of a registered volunteer, else the name on their chat account."""
-    return await real_name(session, person_id) or f"#{person_id}"
+    return await real_name(session, person_id)
 
 
 async def announcement_of(

@@ -7,6 +7,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import Post, Team
+from services import identity
+from tests.services import helpers
 from tests.wechat_server import ADMIN_USER
 
 SOMEONE = "oSomeone00000000000000000001"
@@ -59,3 +61,25 @@ async def test_the_admin_sets_up_a_team_and_a_post_on_wechat(server, stand_in):
     invite = await server.text(ADMIN_USER, "邀请")  # the only team: its invite at once
     assert f"加入 {team.invite_code}" in invite
     assert len(stand_in.pictures_to(ADMIN_USER)) == 4
+
+
+async def test_an_admin_known_by_no_name_announces_to_everyone(server, stand_in):
+    volunteer_user = "oEveryone0000000000000000001"
+    async with server.db.session_factory.begin() as session:
+        volunteer = await identity.resolve_person(
+            session,
+            identity.ChatUser(channel="wechat", external_id=volunteer_user, chat_id=volunteer_user),
+            now=server.clock.now(),
+            default_language="zh_Hans",
+        )
+        await helpers.register(
+            session, volunteer, server.settings.registration, name="陈大家", phone="13800000110"
+        )
+    choices = await server.text(ADMIN_USER, "群发")
+    assert "1. 👥 全体志愿者" in choices
+    await server.text(ADMIN_USER, "1")
+    assert "将送达 1 人" in await server.text(ADMIN_USER, "周六全体大扫除。")
+    await server.text(ADMIN_USER, "1")
+    await server.runner.dispatch()
+    (told,) = stand_in.texts_to(volunteer_user)
+    assert told.startswith("📢 通知（全体志愿者）：") and "周六全体大扫除" in told
