@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import ChatIdentity, GridOfficer, MemberRole, Person, TeamMember
 from services.errors import UnsupportedLanguage
 from services.i18n import SUPPORTED_LANGUAGES, language_from_client
+from services.validation import normalize_real_name
 
 if TYPE_CHECKING:
     from services.settings import Settings
@@ -101,7 +102,8 @@ async def resolve_person(
 
     identity.chat_id = user.chat_id
     identity.username = user.username
-    identity.display_name = user.display_name
+    if user.display_name is not None:  # WeChat tells no names: keep one given here
+        identity.display_name = user.display_name
     identity.language_code = user.language_code
     identity.last_seen_at = now
     # Writing to us proves they have not blocked the bot (any more).
@@ -203,3 +205,23 @@ async def person_id_of(session: AsyncSession, *, channel: str, external_id: str)
         )
     )
     return result.first()
+
+
+async def set_display_name(
+    session: AsyncSession, person: Person, *, channel: str, external_id: str, name: str
+) -> str:
+    """The name others see for someone who is not a registered volunteer (a grid officer
+    or an admin on WeChat, which tells the bot no names)."""
+    cleaned = normalize_real_name(name)
+    account = (
+        await session.exec(
+            select(ChatIdentity).where(
+                ChatIdentity.channel == channel,
+                ChatIdentity.external_id == external_id,
+                ChatIdentity.person_id == person.id,
+            )
+        )
+    ).one()
+    account.display_name = cleaned
+    await session.flush()
+    return cleaned

@@ -83,3 +83,13 @@ async def test_an_admin_known_by_no_name_announces_to_everyone(server, stand_in)
     await server.runner.dispatch()
     (told,) = stand_in.texts_to(volunteer_user)
     assert told.startswith("📢 通知（全体志愿者）：") and "周六全体大扫除" in told
+
+    # Named once, the admin's announcements carry the name.
+    assert "真实姓名" in await server.text(ADMIN_USER, "名字 1")  # not a name: refused
+    assert "刘主任" in await server.text(ADMIN_USER, "名字 刘主任")
+    await server.text(ADMIN_USER, "群发")
+    await server.text(ADMIN_USER, "1")
+    await server.text(ADMIN_USER, "周日照常。")
+    await server.text(ADMIN_USER, "1")
+    await server.runner.dispatch()
+    assert stand_in.texts_to(volunteer_user)[-1].startswith("📢 来自 刘主任（全体志愿者）的通知")

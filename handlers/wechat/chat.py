@@ -46,10 +46,7 @@ from handlers.wechat.inbound import InboundMessage
 from handlers.wechat.sender import WECHAT
 from handlers.wechat.wording import refusal_text
 from handlers.wechat.words import argument, normalized
-from models import (
-    Person,
-    ProcessedUpdate,
-)
+from models import Person, ProcessedUpdate, Volunteer
 from models.db import SessionFactory
 from services import (
     channel_link,
@@ -108,6 +105,7 @@ EXPORT_WORDS = {"导出", "导出台账", "export"}
 CERTIFICATE_WORDS = {"证明", "服务证明", "certificate"}
 BROADCAST_WORDS = {"群发", "发通知", "broadcast"}
 NEW_SHIFT_WORDS = {"新班次", "发布班次", "newshift"}
+NAME_WORDS = {"名字", "我的名字", "name"}
 LANGUAGE_WORDS = {"语言", "語言", "language", "lang"}
 SIGN_UP_WORDS = {"报名", "signup"}
 REGISTER_WORDS = {"注册", "register", "志愿者注册"}
@@ -163,6 +161,8 @@ class Turn:
     # Download links for files WeChat cannot carry (None: not configured).
     links: FileLinks | None = None
     channel: str = WECHAT
+    # The sender's account on this channel (OpenID, or WeCom UserID).
+    account: str = ""
     # WeChat QR codes (scene, caption) to send the person as pictures after the reply:
     # making one asks WeChat's API, which is not done inside the transaction.
     qr_codes: list[tuple[str, Notice]] = field(default_factory=list)
@@ -338,6 +338,7 @@ class WeChatChat:
             links=self.links,
             channel=self.channel,
             qr_available=self.scene_url is not None,
+            account=inbound.from_user,
         )
 
     async def _route(self, turn: Turn, inbound: InboundMessage) -> str | None:
@@ -450,6 +451,8 @@ class WeChatChat:
             return await help_text(turn)
         if said in LANGUAGE_WORDS:
             return await choose_language(turn)
+        if word in NAME_WORDS:
+            return await name_shown(turn, argument(text))
         conversation = await conversations.open_conversation(turn)
         if conversation is not None and not (
             said.isdigit() and await menus.shown_since(turn, conversation.updated_at)
@@ -503,7 +506,10 @@ def _is_command(text: str | None) -> bool:
         | LOG_WORDS
         | QUEUE_WORDS
     )
-    return said in commands or word in LINK_WORDS | SIGN_UP_WORDS | JOIN_WORDS | CHECK_IN_WORDS
+    return (
+        said in commands
+        or word in NAME_WORDS | LINK_WORDS | SIGN_UP_WORDS | JOIN_WORDS | CHECK_IN_WORDS
+    )
 
 
 async def _first_time(session: AsyncSession, channel: str, key: int) -> bool:
@@ -544,6 +550,25 @@ async def press(turn: Turn, data: str) -> str:
         args = [int(p) if p.isdigit() else p for p in parts[2:]]
         return await shifts_ui.press(turn, parts[0], parts[1], args)
     return turn.tr("For now, please answer this one on Telegram.")
+
+
+async def name_shown(turn: Turn, name: str) -> str:
+    """名字 <name>: the name others see, for someone who is not a registered volunteer
+    (WeChat tells the bot no names)."""
+    volunteer = await turn.session.get(Volunteer, turn.person.id)
+    if volunteer is not None:
+        return turn.tr("You are registered as {name}: that is the name others see.").format(
+            name=volunteer.real_name
+        )
+    if not name:
+        return turn.tr(
+            "Reply 名字 and your name, e.g. 名字 张伟: it is shown with what you do "
+            "(reports you handle, announcements you send)."
+        )
+    shown = await identity.set_display_name(
+        turn.session, turn.person, channel=turn.channel, external_id=turn.account, name=name
+    )
+    return turn.tr("✓ Others now see you as {name}.").format(name=shown)
 
 
 async def choose_language(turn: Turn) -> str:

@@ -54,6 +54,8 @@ async def help_text(turn: Turn, tr: Translator | None = None) -> str:
                 "群发 — send an announcement to your team or grid"
             )
         )
+        if Role.VOLUNTEER not in roles:
+            sections.append(tr("名字 — the name others see with what you do"))
     sections.append(
         tr(
             "绑定 — link this account with your Telegram account\n"
