@@ -55,8 +55,13 @@ async def test_the_admin_sets_up_a_team_and_a_post_on_wechat(server, stand_in):
 
     listing = await server.text(ADMIN_USER, "岗点")
     assert "【1】东风路口" in listing
-    assert "100" in await server.text(ADMIN_USER, "1")
+    shown = await server.text(ADMIN_USER, "1")
+    assert "100" in shown and "【1】⏸" in shown
     assert len(stand_in.pictures_to(ADMIN_USER)) == 3
+    paused = await server.text(ADMIN_USER, "1")  # pause it: no shifts can use it
+    assert "已保存" in paused and "已暂停" in paused and "【1】▶" in paused
+    assert "⏸ 东风路口" in await server.text(ADMIN_USER, "岗点")
+    assert len(stand_in.pictures_to(ADMIN_USER)) == 3  # no new picture for a change
 
     invite = await server.text(ADMIN_USER, "邀请")  # the only team: its invite at once
     assert f"加入 {team.invite_code}" in invite

@@ -39,12 +39,14 @@ def _with_qr(turn: Turn, post: Post, lines: list[str]) -> str:
     return "\n".join(lines)
 
 
-async def view(turn: Turn, post_id: int) -> str:
+async def view(turn: Turn, post_id: int, *, done: str | None = None) -> str:
+    """One post; its check-in QR code comes as a picture when it is first opened."""
     tr = turn.tr
     await posts.require_post_manager(turn.session, turn.person)
     post = await posts.get_post(turn.session, post_id)
     grid = await turn.session.get_one(Grid, post.grid_id)
-    lines = [
+    lines = [done] if done else []
+    lines += [
         f"📍 {post.name}" + ("" if post.active else " " + tr("(paused)")),
         tr("Address: {address}").format(address=post.address),
         tr("Grid: {place}").format(place=place_label(grid, tr.language)),
@@ -55,7 +57,13 @@ async def view(turn: Turn, post_id: int) -> str:
             code=post.code
         ),
     ]
-    return _with_qr(turn, post, lines)
+    options = [
+        (tr("⏸ Pause") if post.active else tr("▶ Resume"), f"po:act:{post.id}"),
+        (tr("◀ All posts"), "po:list"),
+    ]
+    menu = await menus.offer(turn, options)
+    text = lines if done else [_with_qr(turn, post, lines)]
+    return "\n".join([*text, *menu])
 
 
 async def prompt(turn: Turn, step: str) -> str:
@@ -150,6 +158,12 @@ async def _answer(turn: Turn, **given) -> str:
 async def press(turn: Turn, verb: str, args: list[str]) -> str:
     if verb == "new":
         return await begin(turn)
+    if verb == "list":
+        return await post_list(turn)
+    if verb == "act" and len(args) == 1 and args[0].isdigit():
+        post = await posts.get_post(turn.session, int(args[0]))
+        await posts.update_post(turn.session, turn.person, post.id, active=not post.active)
+        return await view(turn, post.id, done=turn.tr("Saved."))
     if verb == "v" and len(args) == 1 and args[0].isdigit():
         return await view(turn, int(args[0]))
     raise UnknownChoice()
