@@ -102,7 +102,7 @@ def build_application(
         automatic=automatic_jobs,
         progress=progress,
         certificates=CertificateDelivery(
-            settings, session_factory, notifier, clock, catalogs=catalogs, links=links
+            settings, session_factory, notifier, clock, catalogs=catalogs
         ),
     )
     application.bot_data[JOB_RUNNER_KEY] = runner

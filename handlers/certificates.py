@@ -79,6 +79,9 @@ async def on_button(update: Update, context: BotContext) -> None:
                 zone=w.deps.settings.bot.zone,
                 now=w.now,
             )
+            await certificate_files.queue_delivery(
+                w.session, issued, links=w.deps.file_links, catalogs=w.deps.catalogs, now=w.now
+            )
             issued_id = issued.id
             response = Response(
                 edit=Message(w.tr("✅ Issued: {serial}").format(serial=issued.serial))

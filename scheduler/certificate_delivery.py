@@ -1,6 +1,8 @@
 """An issued certificate reaches its holder, whichever channel approved it: the PDF
-itself where the chat takes files (Telegram), else a download link through the outbox
-(WeChat), else the serial alone, which anyone can verify."""
+itself where the chat takes files (Telegram), else the download link (WeChat), else the
+serial alone, which anyone can verify. The link notice was written with the issuing
+(services/certificate_files.queue_delivery): it is cancelled once the PDF is sent, and
+otherwise goes out, so a failure or a restart here loses nothing."""
 
 from __future__ import annotations
 
@@ -8,9 +10,8 @@ import logging
 
 from models import Certificate, CertificateStatus
 from models.db import SessionFactory
-from services import certificate_files, outbox
+from services import certificate_files, identity, outbox
 from services.clock import Clock
-from services.file_links import FileLinks
 from services.i18n import Catalogs
 from services.notifier import Notifier
 from services.settings import Settings
@@ -27,37 +28,41 @@ class CertificateDelivery:
         clock: Clock,
         *,
         catalogs: Catalogs,
-        links: FileLinks | None,
     ) -> None:
         self.settings = settings
         self.session_factory = session_factory
         self.notifier = notifier
         self.clock = clock
         self.catalogs = catalogs
-        self.links = links
 
     async def deliver(self, certificate_id: int) -> int | None:
-        """Send the PDF, or write the link notice; returns that notification's id."""
+        """Send the PDF; else make the link notice due now and return its id."""
+        try:
+            if await self._send_pdf(certificate_id):
+                async with self.session_factory.begin() as session:
+                    await outbox.cancel_pending(
+                        session, certificate_files.delivery_key(certificate_id)
+                    )
+                return None
+        except Exception:  # the link notice stands in; nothing else to undo
+            log.exception("certificate %s: the PDF could not be sent", certificate_id)
+        async with self.session_factory.begin() as session:
+            return await outbox.make_due(
+                session, certificate_files.delivery_key(certificate_id), now=self.clock.now()
+            )
+
+    async def _send_pdf(self, certificate_id: int) -> bool:
         async with self.session_factory() as session:
             certificate = await session.get(Certificate, certificate_id)
             if certificate is None or certificate.status != CertificateStatus.ISSUED:
-                return None
+                return False
+            account = await identity.identity_of(session, certificate.person_id, identity.TELEGRAM)
+            if account is None or not account.reachable:
+                return False  # no chat that takes files: the link it is
             filename, content = await certificate_files.certificate_pdf(
                 session, certificate, settings=self.settings, catalogs=self.catalogs
             )
         sent = await self.notifier.send_document(
             certificate.person_id, filename, content, certificate_files.issued_notice(certificate)
         )
-        if sent is not None:
-            return None
-        async with self.session_factory.begin() as session:
-            # Keyed by the certificate: asked twice (a retry), written once.
-            return await outbox.enqueue(
-                session,
-                certificate_files.link_notice(certificate, self.links),
-                catalogs=self.catalogs,
-                now=self.clock.now(),
-                person_id=certificate.person_id,
-                key=f"certificate:{certificate.id}",
-                kind="certificate",
-            )
+        return sent is not None

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Certificate, CertificateStatus, Volunteer
-from services import certificates
+from services import certificates, outbox
 from services.file_links import FileLinks, FileRef
 from services.i18n import N_, Catalogs, Translator, format_duration
 from services.identity import language_of_person
@@ -90,6 +90,37 @@ def link_notice(issued: Certificate, links: FileLinks | None) -> Notice:
         return issued_notice(issued)
     ref = FileRef(CERTIFICATE_FILE, str(issued.id), issued.person_id)
     return issued_notice(issued, links.url(ref))
+
+
+# The link notice waits this long for the PDF to go out on a chat that takes files; if
+# the bot stops before, the notice still goes (nothing is lost on a restart).
+DELIVERY_GRACE = timedelta(minutes=2)
+
+
+def delivery_key(certificate_id: int) -> str:
+    return f"certificate:{certificate_id}:link"
+
+
+async def queue_delivery(
+    session: AsyncSession,
+    issued: Certificate,
+    *,
+    links: FileLinks | None,
+    catalogs: Catalogs,
+    now: datetime,
+) -> None:
+    """In the issuing transaction: the link notice, held back a moment as the fallback of
+    the PDF (scheduler/certificate_delivery.py sends one or the other)."""
+    await outbox.enqueue(
+        session,
+        link_notice(issued, links),
+        catalogs=catalogs,
+        now=now,
+        person_id=issued.person_id,
+        key=delivery_key(issued.id),
+        kind="certificate",
+        due_at=now + DELIVERY_GRACE,
+    )
 
 
 async def certificate_pdf(

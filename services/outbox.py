@@ -306,3 +306,19 @@ async def cancel_pending(session: AsyncSession, key_prefix: str) -> int:
         .values(status=NotificationStatus.CANCELLED)
     )
     return result.rowcount or 0
+
+
+async def make_due(session: AsyncSession, key: str, *, now: datetime) -> int | None:
+    """A pending notification, held back as a fallback, made due now; its id."""
+    found = (
+        await session.exec(
+            select(Notification).where(
+                Notification.key == key, Notification.status == NotificationStatus.PENDING
+            )
+        )
+    ).first()
+    if found is None:
+        return None
+    found.due_at = now
+    await session.flush()
+    return found.id

@@ -51,6 +51,9 @@ async def real_name(session: AsyncSession, person_id: int) -> str:
     if volunteer is not None:
         return volunteer.real_name
     shown = await session.exec(
-        select(ChatIdentity.display_name).where(ChatIdentity.person_id == person_id).limit(1)
+        select(ChatIdentity.display_name)
+        .where(ChatIdentity.person_id == person_id, col(ChatIdentity.display_name).is_not(None))
+        .order_by(col(ChatIdentity.last_seen_at).desc())
+        .limit(1)
     )
     return shown.first() or ""

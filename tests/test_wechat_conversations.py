@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from models import Broadcast, ShiftSignup
-from services import channel_link, shifts, signups
+from models import Broadcast, ChatIdentity, ShiftSignup
+from services import channel_link, outbox, shift_actions, shifts, signups
 from tests.services import helpers
 from tests.test_wechat_shifts import (
     FRIDAY_2000,
@@ -108,3 +108,68 @@ async def test_a_command_ends_an_open_reason_question(server):
     refused = await server.text(MEMBER, "发烧了")
     assert "这个班次已取消或已结束" in refused
     assert "没看懂" in await server.text(MEMBER, "还是发烧")  # the question is gone
+
+
+async def test_a_number_typed_for_a_question_answers_it_after_a_notice(server, catalogs):
+    """At 'how many places?' a notice with buttons arrives: "10" is still the answer."""
+    server.clock.moment = FRIDAY_2000
+    await _leader_and_member_on_wechat(server, LEADER, MEMBER, with_post=True)
+    for answer in ("新班次", "1", "1", "1", "3", "8:00", "120"):
+        server.clock.moment += timedelta(seconds=20)
+        await server.text(LEADER, answer)
+    async with server.db.session_factory.begin() as session:
+        leader_id = (
+            await session.exec(
+                select(ChatIdentity.person_id).where(ChatIdentity.external_id == LEADER)
+            )
+        ).one()
+        server.clock.moment += timedelta(seconds=20)
+        await outbox.enqueue(
+            session,
+            shift_actions.invitation_notice("清洁家园", "王队长", 99),
+            catalogs=catalogs,
+            now=server.clock.now(),
+            person_id=leader_id,
+        )
+    await server.runner.dispatch()
+    server.clock.moment += timedelta(seconds=20)
+    assert "至少" in await server.text(LEADER, "10")  # the places, not the notice's "1"
+
+
+async def test_a_refused_command_still_ends_an_open_reason_question(server):
+    server.clock.moment = FRIDAY_2000
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        volunteer = await _volunteer(session, server, team, "陈队员", "13800000120")
+        post = await helpers.post(session, admin)
+        shift = await helpers.shift(
+            session,
+            admin,
+            server.settings.shifts,
+            team_id=team.id,
+            post_id=post.id,
+            day=SUNDAY,
+            now=FRIDAY_2000,
+        )
+        await signups.sign_up(
+            session,
+            volunteer,
+            shift.id,
+            settings=server.settings.shifts,
+            zone=server.settings.bot.zone,
+            now=FRIDAY_2000,
+        )
+        code = await channel_link.issue_code(
+            session, volunteer, channel="telegram", now=FRIDAY_2000
+        )
+    await server.text(MEMBER, f"绑定 {code}")
+    for answer in ("我的班次", "1", "1", "5"):  # cancel, another reason…
+        await server.text(MEMBER, answer)
+    assert "权限" in await server.text(MEMBER, "导出")  # refused, but moved on all the same
+    assert "没看懂" in await server.text(MEMBER, "好的谢谢")
+    async with server.db.session_factory() as session:
+        status = (
+            await session.exec(select(ShiftSignup.status).where(ShiftSignup.shift_id == shift.id))
+        ).one()
+    assert status == "confirmed"

@@ -19,8 +19,8 @@ PICTURE = b"\xff\xd8\xff\xe0stall-on-the-pavement"
 
 
 class FixedClock(Clock):
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+    def __init__(self, moment: datetime | None = None) -> None:
+        self.moment = moment or datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
     def now(self) -> datetime:
         return self.moment

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -72,6 +73,8 @@ class WeChatCallback:
         self.catalogs = catalogs
         self.reply_within = reply_within
         self._follow_ups: set[asyncio.Task] = set()
+        # One person's pushed messages go one after another, never interleaved.
+        self._sending: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def verify(self, query: Mapping[str, str]) -> str:
         """The GET with which WeChat checks the server URL: the echo string back."""
@@ -123,8 +126,9 @@ class WeChatCallback:
         async def send_when_done() -> None:
             try:
                 text = await work
-                for part in pieces(text) if text else []:
-                    await self.sender.send_text(inbound.from_user, part)
+                async with self._sending[inbound.from_user]:
+                    for part in pieces(text) if text else []:
+                        await self.sender.send_text(inbound.from_user, part)
             except Exception:  # logged: there is nobody else to tell
                 log.exception("WeChat follow-up to %s failed", inbound.from_user)
 
@@ -133,8 +137,9 @@ class WeChatCallback:
     def _send_later(self, open_id: str, parts: list[str]) -> None:
         async def send_parts() -> None:
             try:
-                for part in parts:
-                    await self.sender.send_text(open_id, part)
+                async with self._sending[open_id]:
+                    for part in parts:
+                        await self.sender.send_text(open_id, part)
             except Exception:  # logged: there is nobody else to tell
                 log.exception("WeChat rest of a long reply to %s failed", open_id)
 

@@ -61,7 +61,10 @@ async def press(turn: Turn, verb: str, args: list[str]) -> str:
             zone=settings.bot.zone,
             now=turn.now,
         )
-        turn.certificates.append(issued.id)  # the PDF or a link, once committed
+        await certificate_files.queue_delivery(
+            session, issued, links=turn.links, catalogs=turn.catalogs, now=turn.now
+        )
+        turn.certificates.append(issued.id)  # the PDF or the link, once committed
         return tr("✅ Issued: {serial}").format(serial=issued.serial)
     if verb == "no":
         await drafts.save(

@@ -105,7 +105,7 @@ EXPORT_WORDS = {"导出", "导出台账", "export"}
 CERTIFICATE_WORDS = {"证明", "服务证明", "certificate"}
 BROADCAST_WORDS = {"群发", "发通知", "broadcast"}
 NEW_SHIFT_WORDS = {"新班次", "发布班次", "newshift"}
-NAME_WORDS = {"名字", "我的名字", "name"}
+NAME_WORDS = {"名字", "我的名字", "myname"}
 LANGUAGE_WORDS = {"语言", "語言", "language", "lang"}
 SIGN_UP_WORDS = {"报名", "signup"}
 REGISTER_WORDS = {"注册", "register", "志愿者注册"}
@@ -239,6 +239,8 @@ class WeChatChat:
                 return None
             turn = await self._turn(session, inbound, now)
             turn.picture = picture
+            # Outside the savepoint: moving on counts even when what follows is refused.
+            await self._moving_on(turn, inbound)
             try:
                 async with session.begin_nested():  # a refusal changes nothing
                     reply = await self._route(turn, inbound)
@@ -261,6 +263,20 @@ class WeChatChat:
         if turn.dispatch:
             self.jobs.request_dispatch()
         return reply
+
+    async def _moving_on(self, turn: Turn, inbound: InboundMessage) -> None:
+        """Anything but a number ends the list offered before it; a command word (or a
+        menu click) also ends an open reason question."""
+        if inbound.kind == "event" and inbound.event != "click":
+            return  # following, unfollowing, reported locations: not a reply
+        if inbound.kind == "text":
+            if normalized(inbound.content).isdigit():
+                return
+            if _is_command(inbound.content):
+                await conversations.end_reasons(turn)
+        if inbound.kind == "event":
+            await conversations.end_reasons(turn)
+        await menus.forget(turn)
 
     async def _send_qr_codes(self, turn: Turn) -> None:
         """Each requested scene as a WeChat QR code picture, through the outbox."""
@@ -383,10 +399,6 @@ class WeChatChat:
     async def _text(self, turn: Turn, draft: ReportDraft | None, text: str) -> str:
         said = normalized(text)
         word, _, rest = said.partition(" ")
-        if not said.isdigit():
-            await menus.forget(turn)
-        if _is_command(text):
-            await conversations.end_reasons(turn)
         if said in CANCEL_WORDS:
             await conversations.cancel_all(turn, report_fix.FLOW)
             return turn.tr("Cancelled. Nothing was changed.")
@@ -455,7 +467,9 @@ class WeChatChat:
             return await name_shown(turn, argument(text))
         conversation = await conversations.open_conversation(turn)
         if conversation is not None and not (
-            said.isdigit() and await menus.shown_since(turn, conversation.updated_at)
+            said.isdigit()
+            and not conversations.takes_any_text(conversation)
+            and await menus.shown_since(turn, conversation.updated_at)
         ):
             return await conversations.answer(turn, conversation, said, text)
         if said.isdigit():

@@ -70,6 +70,28 @@ CONFIRMING = {
 }
 
 
+# Steps that take any text, digits too (a time, a number of places, a phone number, a
+# reason): a number typed there answers the question even after a notice with buttons.
+ANY_TEXT = {
+    registration.FLOW: {registration.Step.NAME, registration.Step.PHONE},
+    shift_setup.FLOW: {
+        SetupStep.TIME,
+        SetupStep.DURATION,
+        SetupStep.CAPACITY,
+        SetupStep.MINIMUM,
+    },
+    log_setup.FLOW: {LogStep.DATE, LogStep.DURATION, LogStep.NOTE},
+    broadcasts.FLOW: {broadcasts.Step.TEXT},
+    team_setup.FLOW: {team_setup.STEP_NAME},
+    post_setup.NEW: {post_setup.NAME, post_setup.ADDRESS, post_setup.LOCATION},
+    report_setup.FLOW: {ReportStep.PLACE, ReportStep.DESCRIPTION},
+}
+
+
+def takes_any_text(draft: ConversationDraft) -> bool:
+    return draft.flow in REASON_FLOWS or draft.step in ANY_TEXT.get(draft.flow, ())
+
+
 async def end_reasons(turn: Turn) -> None:
     """A command word: any reason question left open is dropped."""
     for flow in REASON_FLOWS:

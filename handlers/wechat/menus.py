@@ -53,7 +53,11 @@ async def shown_since(turn: Turn, moment: datetime) -> bool:
     """Whether a numbered list (offered here, or a notice's buttons) came after `moment`:
     then a number picks from it rather than answering an older question."""
     offered = await drafts.load(turn.session, turn.person.id, MENU_FLOW)
-    if offered is not None and offered.step != MOVED_ON and offered.updated_at > moment:
+    if (
+        offered is not None
+        and offered.step != MOVED_ON
+        and offered.updated_at > max(moment, turn.now - MENU_VALID)
+    ):
         return True
     notice = await last_notice_menu(turn.session, turn.person.id, turn.now)
     return notice is not None and notice.sent_at > moment

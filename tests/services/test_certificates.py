@@ -9,9 +9,18 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
+from sqlmodel import select
 
-from models import Certificate, CertificateStatus, MemberRole, Volunteer
-from services import certificates, ledger, teams
+from models import (
+    Certificate,
+    CertificateStatus,
+    MemberRole,
+    Notification,
+    NotificationStatus,
+    Volunteer,
+)
+from scheduler.certificate_delivery import CertificateDelivery
+from services import certificate_files, certificates, ledger, outbox, teams
 from services.certificates import (
     CertificatePending,
     InvalidPeriod,
@@ -30,8 +39,10 @@ from services.errors import (
     StaleAction,
 )
 from services.i18n import format_duration
+from services.notifier import Delivery
 from tests.services import helpers
 from tests.services.helpers import NOW, SHANGHAI
+from tests.wechat_fakes import FixedClock
 
 TODAY = date(2026, 11, 27)
 PERIOD = (date(2026, 11, 1), date(2026, 11, 30))
@@ -494,3 +505,79 @@ async def test_pdf(db, crew, settings, catalogs, tmp_path):
             activity_label=str,
             zone=SHANGHAI,
         )
+
+
+class TelegramSide:
+    """The Telegram chat as the delivery job sees it: documents arrive, or fail."""
+
+    def __init__(self, *, fails: bool = False) -> None:
+        self.fails = fails
+        self.documents: list[str] = []
+
+    async def send_document(self, person_id, filename, content, notice):
+        if self.fails:
+            raise OSError("Telegram is down")
+        self.documents.append(filename)
+        return Delivery("telegram", str(person_id), "1")
+
+
+async def _issued_with_fallback(db, crew, settings, catalogs) -> Certificate:
+    await _served(db, crew, settings)
+    asked = await _request(db, crew)
+    async with db.session_factory.begin() as session:
+        issued = await certificates.decide_certificate(
+            session,
+            crew["leader"],
+            asked.id,
+            approve=True,
+            reason=None,
+            settings=settings.certificates,
+            organisation_name=ORGANISATION,
+            now=NOW,
+        )
+        await certificate_files.queue_delivery(
+            session, issued, links=None, catalogs=catalogs, now=NOW
+        )
+    return issued
+
+
+async def _fallback(db, certificate_id) -> Notification:
+    async with db.session_factory() as session:
+        return (
+            await session.exec(
+                select(Notification).where(
+                    Notification.key == certificate_files.delivery_key(certificate_id)
+                )
+            )
+        ).one()
+
+
+async def test_the_pdf_goes_out_and_the_held_back_notice_is_dropped(db, crew, settings, catalogs):
+    issued = await _issued_with_fallback(db, crew, settings, catalogs)
+    telegram = TelegramSide()
+    delivery = CertificateDelivery(
+        settings, db.session_factory, telegram, FixedClock(NOW), catalogs=catalogs
+    )
+    assert await delivery.deliver(issued.id) is None
+    assert telegram.documents == [f"certificate-{issued.serial}.pdf"]
+    assert (await _fallback(db, issued.id)).status == NotificationStatus.CANCELLED
+
+
+async def test_when_the_pdf_fails_the_serial_goes_out_at_once(db, crew, settings, catalogs):
+    issued = await _issued_with_fallback(db, crew, settings, catalogs)
+    delivery = CertificateDelivery(
+        settings, db.session_factory, TelegramSide(fails=True), FixedClock(NOW), catalogs=catalogs
+    )
+    notification_id = await delivery.deliver(issued.id)
+    fallback = await _fallback(db, issued.id)
+    assert notification_id == fallback.id and fallback.due_at == NOW
+    assert issued.serial in fallback.text and fallback.status == NotificationStatus.PENDING
+
+
+async def test_a_restart_before_delivery_loses_nothing(db, crew, settings, catalogs):
+    """Issued, then the bot stops before the PDF is tried: the notice still comes due."""
+    issued = await _issued_with_fallback(db, crew, settings, catalogs)
+    async with db.session_factory.begin() as session:
+        assert await outbox.claim_due(session, now=NOW) == []  # held back for the PDF
+        due = await outbox.claim_due(session, now=NOW + certificate_files.DELIVERY_GRACE)
+    assert [n.key for n in due] == [certificate_files.delivery_key(issued.id)]
