@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from models import ChatIdentity
 from models.db import SessionFactory
 from services import identity
 from services.clock import Clock
@@ -112,6 +113,20 @@ class TextAndPictures(Protocol):
     async def send_text(self, to: str, text: str) -> None: ...
 
     async def send_picture(self, to: str, path: Path) -> None: ...
+
+
+async def reachable_account(
+    session_factory: SessionFactory, person_id: int | None, channel: str
+) -> ChatIdentity:
+    """The person's account on this channel, or Unreachable (there are no group chats
+    for the bot on WeChat or WeCom)."""
+    if person_id is None:
+        raise Unreachable(f"{channel} has no group chats for the bot")
+    async with session_factory() as session:
+        account = await identity.identity_of(session, person_id, channel)
+    if account is None or not account.reachable:
+        raise Unreachable(f"person {person_id} has no {channel} account")
+    return account
 
 
 async def send_all(
@@ -215,12 +230,7 @@ class WeChatSender:
         location: dict[str, float] | None,
         photos: list[dict[str, str]],
     ) -> Delivery:
-        if person_id is None:
-            raise Unreachable("WeChat has no group chats for the bot")
-        async with self._session_factory() as session:
-            account = await identity.identity_of(session, person_id, WECHAT)
-        if account is None or not account.reachable:
-            raise Unreachable(f"person {person_id} has no WeChat account")
+        account = await reachable_account(self._session_factory, person_id, WECHAT)
         if self._clock.now() - account.last_seen_at > SERVICE_WINDOW:
             if not self._settings.notice_template_id:
                 raise Unreachable("outside WeChat's 48-hour customer-service window")

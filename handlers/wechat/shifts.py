@@ -48,9 +48,8 @@ async def shift_list(turn: Turn) -> str:
         )
     ]
     for info in found[:SHIFTS_SHOWN]:
-        label = info.label(settings.shifts, settings.bot.zone).localize(tr)
         mark = "✅ " if info.my_status == SignupStatus.CONFIRMED else ""
-        lines.append(f"{info.shift.id}. {mark}{label} ({info.taken}/{info.shift.capacity})")
+        lines.append(f"{info.shift.id}. {mark}{roster_text.shift_line(tr, info, settings)}")
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from wechatpy.enterprise import WeChatClient
 
-from handlers.wechat.sender import compose, pieces, send_all
+from handlers.wechat.sender import compose, pieces, reachable_account, send_all
 from models.db import SessionFactory
 from services import identity
 from services.notifier import Delivery, Unreachable
@@ -78,12 +78,7 @@ class WeComSender:
         location: dict[str, float] | None,
         photos: list[dict[str, str]],
     ) -> Delivery:
-        if person_id is None:
-            raise Unreachable("the WeCom app posts to no group chats")
-        async with self._session_factory() as session:
-            account = await identity.identity_of(session, person_id, WECOM)
-        if account is None or not account.reachable:
-            raise Unreachable(f"person {person_id} has no WeCom account")
+        account = await reachable_account(self._session_factory, person_id, WECOM)
         await send_all(
             self,
             account.chat_id,
