@@ -8,14 +8,12 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from models import Broadcast, ChatIdentity, ShiftSignup
-from services import channel_link, outbox, shift_actions, shifts, signups
-from tests.services import helpers
+from models import Broadcast, ChatIdentity, Person, ShiftSignup
+from services import outbox, shift_actions, shifts
 from tests.test_wechat_shifts import (
     FRIDAY_2000,
-    SUNDAY,
     _leader_and_member_on_wechat,
-    _volunteer,
+    _signed_up_on_wechat,
 )
 
 LEADER, MEMBER = "oConvLeader00000000000000001", "oConvMember00000000000000001"
@@ -53,33 +51,7 @@ async def test_a_number_does_not_send_a_broadcast_the_leader_moved_on_from(serve
 
 
 async def test_a_command_ends_an_open_reason_question(server):
-    server.clock.moment = FRIDAY_2000
-    async with server.db.session_factory.begin() as session:
-        admin = await helpers.person(session, admin=True)
-        team = await helpers.team(session, admin)
-        volunteer = await _volunteer(session, server, team, "陈队员", "13800000100")
-        post = await helpers.post(session, admin)
-        shift = await helpers.shift(
-            session,
-            admin,
-            server.settings.shifts,
-            team_id=team.id,
-            post_id=post.id,
-            day=SUNDAY,
-            now=FRIDAY_2000,
-        )
-        await signups.sign_up(
-            session,
-            volunteer,
-            shift.id,
-            settings=server.settings.shifts,
-            zone=server.settings.bot.zone,
-            now=FRIDAY_2000,
-        )
-        code = await channel_link.issue_code(
-            session, volunteer, channel="telegram", now=FRIDAY_2000
-        )
-    await server.text(MEMBER, f"绑定 {code}")
+    signed_up = await _signed_up_on_wechat(server, MEMBER, "陈队员", "13800000100")
     await server.text(MEMBER, "我的班次")
     await server.text(MEMBER, "1")
     await server.text(MEMBER, "1")  # cancel my place
@@ -92,7 +64,7 @@ async def test_a_command_ends_an_open_reason_question(server):
     async with server.db.session_factory() as session:
         status = (
             await session.exec(
-                select(ShiftSignup.status).where(col(ShiftSignup.shift_id) == shift.id)
+                select(ShiftSignup.status).where(col(ShiftSignup.shift_id) == signed_up.shift_id)
             )
         ).one()
     assert status == "confirmed"
@@ -103,8 +75,8 @@ async def test_a_command_ends_an_open_reason_question(server):
     await server.text(MEMBER, "1")
     await server.text(MEMBER, "5")
     async with server.db.session_factory.begin() as session:
-        admin_again = await session.get_one(type(admin), admin.id)
-        await shifts.cancel_shift(session, admin_again, shift.id, reason="", now=FRIDAY_2000)
+        admin = await session.get_one(Person, signed_up.admin_id)
+        await shifts.cancel_shift(session, admin, signed_up.shift_id, reason="", now=FRIDAY_2000)
     refused = await server.text(MEMBER, "发烧了")
     assert "这个班次已取消或已结束" in refused
     assert "没看懂" in await server.text(MEMBER, "还是发烧")  # the question is gone
@@ -137,39 +109,15 @@ async def test_a_number_typed_for_a_question_answers_it_after_a_notice(server, c
 
 
 async def test_a_refused_command_still_ends_an_open_reason_question(server):
-    server.clock.moment = FRIDAY_2000
-    async with server.db.session_factory.begin() as session:
-        admin = await helpers.person(session, admin=True)
-        team = await helpers.team(session, admin)
-        volunteer = await _volunteer(session, server, team, "陈队员", "13800000120")
-        post = await helpers.post(session, admin)
-        shift = await helpers.shift(
-            session,
-            admin,
-            server.settings.shifts,
-            team_id=team.id,
-            post_id=post.id,
-            day=SUNDAY,
-            now=FRIDAY_2000,
-        )
-        await signups.sign_up(
-            session,
-            volunteer,
-            shift.id,
-            settings=server.settings.shifts,
-            zone=server.settings.bot.zone,
-            now=FRIDAY_2000,
-        )
-        code = await channel_link.issue_code(
-            session, volunteer, channel="telegram", now=FRIDAY_2000
-        )
-    await server.text(MEMBER, f"绑定 {code}")
+    signed_up = await _signed_up_on_wechat(server, MEMBER, "陈队员", "13800000120")
     for answer in ("我的班次", "1", "1", "5"):  # cancel, another reason…
         await server.text(MEMBER, answer)
     assert "权限" in await server.text(MEMBER, "导出")  # refused, but moved on all the same
     assert "没看懂" in await server.text(MEMBER, "好的谢谢")
     async with server.db.session_factory() as session:
         status = (
-            await session.exec(select(ShiftSignup.status).where(ShiftSignup.shift_id == shift.id))
+            await session.exec(
+                select(ShiftSignup.status).where(ShiftSignup.shift_id == signed_up.shift_id)
+            )
         ).one()
     assert status == "confirmed"

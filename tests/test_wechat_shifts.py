@@ -5,11 +5,12 @@ in, marks a no-show, cancels the shift)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlmodel import col, select
 
-from models import Attendance, AttendanceStatus, MemberRole, Notification, ShiftSignup
+from models import Attendance, AttendanceStatus, MemberRole, Notification, Person, ShiftSignup
 from services import broadcasts, channel_link, identity, ledger, reminders, signups, teams
 from services.broadcasts import Scope
 from services.reminders import Moment
@@ -51,6 +52,47 @@ async def _leader_and_member_on_wechat(
         ]
     await server.text(leader_user, f"绑定 {codes[0]}")
     await server.text(member_user, f"绑定 {codes[1]}")
+
+
+@dataclass(frozen=True)
+class SignedUp:
+    admin_id: int
+    volunteer_id: int
+    shift_id: int
+
+
+async def _signed_up_on_wechat(server, wechat_user: str, name: str, phone: str) -> SignedUp:
+    """A volunteer registered on Telegram, signed up for Sunday's cleanup at 东风路口, and
+    linked to WeChat on Friday evening."""
+    server.clock.moment = FRIDAY_2000
+    async with server.db.session_factory.begin() as session:
+        admin = await helpers.person(session, admin=True)
+        team = await helpers.team(session, admin)
+        volunteer = await _volunteer(session, server, team, name, phone)
+        post = await helpers.post(session, admin)
+        shift = await helpers.shift(
+            session,
+            admin,
+            server.settings.shifts,
+            team_id=team.id,
+            post_id=post.id,
+            day=SUNDAY,
+            now=FRIDAY_2000,
+        )
+        await signups.sign_up(
+            session,
+            volunteer,
+            shift.id,
+            settings=server.settings.shifts,
+            zone=server.settings.bot.zone,
+            now=FRIDAY_2000,
+        )
+        code = await channel_link.issue_code(
+            session, volunteer, channel="telegram", now=FRIDAY_2000
+        )
+        signed_up = SignedUp(admin.id, volunteer.id, shift.id)
+    await server.text(wechat_user, f"绑定 {code}")
+    return signed_up
 
 
 async def _texts_for(server, person_id: int) -> list[str]:
@@ -358,11 +400,9 @@ async def test_a_wechat_only_volunteer_hears_of_new_shifts_and_announcements(
 
 async def test_a_volunteer_sees_the_ranking_and_turns_a_reminder_off_on_wechat(server, catalogs):
     wechat_user = "oRanking000000000000000000001"
-    server.clock.moment = FRIDAY_2000
+    signed_up = await _signed_up_on_wechat(server, wechat_user, "陈排行", "13800000090")
     async with server.db.session_factory.begin() as session:
-        admin = await helpers.person(session, admin=True)
-        team = await helpers.team(session, admin)
-        volunteer = await _volunteer(session, server, team, "陈排行", "13800000090")
+        volunteer = await session.get_one(Person, signed_up.volunteer_id)
         entry = await ledger.log_manual(
             session,
             volunteer,
@@ -375,29 +415,8 @@ async def test_a_volunteer_sees_the_ranking_and_turns_a_reminder_off_on_wechat(s
             zone=server.settings.bot.zone,
             now=FRIDAY_2000,
         )
+        admin = await session.get_one(Person, signed_up.admin_id)
         await ledger.decide(session, admin, entry.id, approve=True, now=FRIDAY_2000)
-        post = await helpers.post(session, admin)
-        shift = await helpers.shift(
-            session,
-            admin,
-            server.settings.shifts,
-            team_id=team.id,
-            post_id=post.id,
-            day=SUNDAY,
-            now=FRIDAY_2000,
-        )
-        await signups.sign_up(
-            session,
-            volunteer,
-            shift.id,
-            settings=server.settings.shifts,
-            zone=server.settings.bot.zone,
-            now=FRIDAY_2000,
-        )
-        code = await channel_link.issue_code(
-            session, volunteer, channel="telegram", now=FRIDAY_2000
-        )
-    await server.text(wechat_user, f"绑定 {code}")
 
     ranked = await server.text(wechat_user, "排行")
     assert "1. 陈排行 · 2 小时 30 分钟 ←" in ranked and "【3】◀" in ranked

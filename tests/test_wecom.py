@@ -13,9 +13,6 @@ import httpx
 import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from bot.app import JOB_RUNNER_KEY, build_application
-from bot.runtime import wecom_callback
-from bot.web import start_web
 from handlers.wechat.inbound import (
     InvalidSignature,
     WeChatConfig,
@@ -28,7 +25,7 @@ from services import channel_link, identity, outbox, shift_actions, signups, tea
 from services.notifier import Unreachable
 from tests.services import helpers
 from tests.wechat_fakes import FixedClock
-from tests.wechat_server import Server
+from tests.wechat_server import Server, behind_callback
 
 # Tencent's WXBizMsgCrypt sample for WeCom (企业微信 API 文档, 加解密方案说明).
 SAMPLE = WeChatConfig(
@@ -126,28 +123,13 @@ async def wecom(db, base_settings, stand_in, tmp_path) -> AsyncIterator[WeComSer
             "telegram": base_settings.telegram.model_copy(update={"token": "1:WECOM"}),
         }
     )
-    clock = FixedClock()
     # Saturday 08:00 in Shanghai: after the accounts' Telegram use, outside quiet hours.
-    clock.moment = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
-    application = build_application(
-        settings, session_factory=db.session_factory, clock=clock, automatic_jobs=False
-    )
-    callback = wecom_callback(application)
-    web_server = await start_web(settings, db.session_factory, clock, wecom=callback)
-    async with httpx.AsyncClient(timeout=10) as http:
-        yield WeComServer(
-            http,
-            f"http://127.0.0.1:{web_server.port}",
-            callback,
-            WeChatCrypto(TOKEN, AES_KEY, CORP_ID),
-            db,
-            clock,
-            settings,
-            application.bot_data[JOB_RUNNER_KEY],
-        )
-    await callback.drain()
-    application.bot_data[JOB_RUNNER_KEY].shutdown()
-    await web_server.stop()
+    clock = FixedClock(datetime(2026, 11, 28, 0, 0, tzinfo=UTC))
+    crypto = WeChatCrypto(TOKEN, AES_KEY, CORP_ID)
+    async with behind_callback(
+        settings, db, clock, crypto, channel="wecom", kind=WeComServer
+    ) as server:
+        yield server
 
 
 async def test_the_url_check_of_the_wecom_app_answers_the_decrypted_echo(wecom):

@@ -8,6 +8,7 @@ import hashlib
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from bot.app import JOB_RUNNER_KEY, build_application
-from bot.runtime import wechat_callback
+from bot.runtime import wechat_callback, wecom_callback
 from bot.web import start_web
 from tests.wechat_fakes import FixedClock
 
@@ -126,23 +127,36 @@ async def server(db, base_settings, stand_in, tmp_path) -> AsyncIterator[Server]
             "telegram": base_settings.telegram.model_copy(update={"token": "1:WECHAT"}),
         }
     )
-    clock = FixedClock()
+    async with behind_callback(
+        settings, db, FixedClock(), WeChatCrypto(TOKEN, AES_KEY, APP_ID), channel="wechat"
+    ) as server:
+        yield server
+
+
+@asynccontextmanager
+async def behind_callback(
+    settings, db, clock, crypto, *, channel: str, kind: type[Server] = Server
+) -> AsyncIterator[Server]:
+    """The bot built with `settings`, its web server serving the callback of `channel`
+    (wechat or wecom) on a free port; drained and stopped afterwards."""
     application = build_application(
         settings, session_factory=db.session_factory, clock=clock, automatic_jobs=False
     )
-    callback = wechat_callback(application)
-    web_server = await start_web(settings, db.session_factory, clock, wechat=callback)
-    async with httpx.AsyncClient(timeout=10) as http:
-        yield Server(
-            http,
-            f"http://127.0.0.1:{web_server.port}",
-            callback,
-            WeChatCrypto(TOKEN, AES_KEY, APP_ID),
-            db,
-            clock,
-            settings,
-            application.bot_data[JOB_RUNNER_KEY],
-        )
-    await callback.drain()
-    application.bot_data[JOB_RUNNER_KEY].shutdown()
-    await web_server.stop()
+    callback = (wechat_callback if channel == "wechat" else wecom_callback)(application)
+    web_server = await start_web(settings, db.session_factory, clock, **{channel: callback})
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            yield kind(
+                http,
+                f"http://127.0.0.1:{web_server.port}",
+                callback,
+                crypto,
+                db,
+                clock,
+                settings,
+                application.bot_data[JOB_RUNNER_KEY],
+            )
+    finally:
+        await callback.drain()
+        application.bot_data[JOB_RUNNER_KEY].shutdown()
+        await web_server.stop()
